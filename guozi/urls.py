@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from guozi.web import views as web
+
+urlpatterns = [
+    path("", web.home, name="home"),
+    path("healthz", web.healthz, name="healthz"),
+    path("login/", web.login, name="login"),
+    path("logout/", web.logout, name="logout"),
+    path("password/", web.password_change, name="password_change"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("registry/", include("guozi.registry.urls")),
+    path("accounts/", include("guozi.accounts.urls")),
+    path("audit/", include("guozi.audit.urls")),
+    path("jobs/", include("guozi.jobs.urls")),
+    path("api/v1/", include("guozi.api.urls")),
+    path("admin/", admin.site.urls),
+]
