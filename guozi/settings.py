@@ -221,3 +221,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("GUOZI_LOG_LEVEL", "WARNING")},
 }
+
+# Lock-out is by user name on purpose: a government office sits behind one NAT address, and
+# locking that address would lock out the whole office.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]

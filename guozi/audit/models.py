@@ -33,3 +33,6 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"

@@ -39,6 +39,9 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return self.title_zh
+
     @property
     def percent(self) -> int:
         if self.status == JobStatus.SUCCEEDED:
@@ -55,3 +58,6 @@ class ScheduleRun(models.Model):
 
     name = models.CharField(max_length=60, unique=True)
     last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -200,6 +200,9 @@ class ManagementLink(models.Model):
             models.Index(fields=["parent_supervisor", "valid_from"], name="mlink_sup_from"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.parent or self.parent_supervisor} → {self.child}"
+
 
 class PartyKind(models.TextChoices):
     STATE = "state", _("State-owned")
@@ -273,6 +276,9 @@ class EquityLink(models.Model):
             models.Index(fields=["held", "valid_from"], name="equity_held_from"),
             models.Index(fields=["holder_enterprise", "valid_from"], name="equity_holder_from"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} {self.pct}% → {self.held}"
 
     @property
     def holder(self):

@@ -240,7 +240,8 @@ def _check_equity_total(
         if total > 100:
             raise DomainError(
                 _(
-                    "Holdings in %(name)s would total %(total)s%% on %(day)s; at most 100%% is possible."
+                    "Holdings in %(name)s would total %(total)s%% on %(day)s; "
+                    "at most 100%% is possible."
                 )
                 % {"name": held, "total": total.normalize(), "day": day},
                 code="equity_over_100",
