@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guozi.web.views import not_built
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("inbox/", not_built, name="inbox"),
+    path("tokens/", not_built, name="tokens"),
+    path("users/", not_built, name="users"),
+]

@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guozi.web.views import not_built
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("", not_built, name="log")]

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from guozi.web.views import not_built
 
 app_name = "jobs"
-urlpatterns: list = []
+urlpatterns = [
+    path("", not_built, name="list"),
+    path("<uuid:job_id>/", not_built, name="detail"),
+]

@@ -1,4 +1,4 @@
-from django.urls import path  # noqa: F401
+from . import urls_import, urls_pages
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = urls_pages.urlpatterns + urls_import.urlpatterns
