@@ -32,13 +32,14 @@ setup: $(STAMP) assets messages
 
 setup-dev: setup
 
+demo: export GUOZI_TODAY ?= 2026-08-28
 demo: setup
 	@echo "==> Migrating the embedded SQLite database in $${GUOZI_DATA_DIR:-var}"
 	$(BIN)/guozi migrate --noinput -v 0
 	@echo "==> Loading the Liaoning demo portfolio (seed $(DEMO_SEED))"
-	$(BIN)/guozi load_demo --seed $(DEMO_SEED)
+	$(BIN)/guozi load_demo --seed $(DEMO_SEED) --reset
 	@echo "==> Starting web, worker and scheduler on http://127.0.0.1:8000 (Ctrl-C stops)"
-	GUOZI_DEMO=1 $(BIN)/guozi serve --port 8000
+	$(BIN)/guozi serve --port 8000
 
 lint: $(STAMP)
 	@echo "==> ruff check and ruff format --check"

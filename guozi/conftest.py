@@ -61,6 +61,12 @@ def make_enterprise(
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is slow on purpose; tests sign in often and do not test the hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db, settings):
     settings.GUOZI_TODAY = "2026-08-28"

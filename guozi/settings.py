@@ -47,7 +47,6 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The one clock (DESIGN.md "One clock"): `guozi.lib.clock.today()` reads this.
 GUOZI_TODAY = os.environ.get("GUOZI_TODAY", "")
-GUOZI_DEMO = env_bool("GUOZI_DEMO", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
