@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "guozi.audit",
     "guozi.jobs",
     "guozi.web",
+    "guozi.api",
 ]
 
 MIDDLEWARE = [
