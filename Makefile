@@ -17,12 +17,19 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
-node_modules/.installed: package.json package-lock.json
+VENDOR := guozi/static/vendor
+FONT := node_modules/@fontsource/noto-sans-sc
+
+$(VENDOR)/.installed: package.json package-lock.json
 	@echo "==> Installing front-end assets (ECharts, Noto Sans SC) from the npm registry"
 	npm ci --no-audit --no-fund --loglevel=error
-	@touch node_modules/.installed
+	@rm -rf $(VENDOR) && mkdir -p $(VENDOR)/echarts $(VENDOR)/noto-sans-sc/files
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	cp $(FONT)/400.css $(FONT)/700.css $(FONT)/LICENSE $(VENDOR)/noto-sans-sc/
+	cp $(FONT)/files/*-400-normal.woff2 $(FONT)/files/*-700-normal.woff2 $(VENDOR)/noto-sans-sc/files/
+	@touch $@
 
-assets: node_modules/.installed
+assets: $(VENDOR)/.installed
 
 messages: $(STAMP)
 	@echo "==> Compiling translations"

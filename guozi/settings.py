@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "guozi.accounts",
     "guozi.registry",
     "guozi.audit",
@@ -172,17 +173,13 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
-_node = REPO_DIR / "node_modules"
-STATICFILES_DIRS = [
-    ("vendor/echarts", _node / "echarts" / "dist"),
-    ("vendor/noto-sans-sc", _node / "@fontsource" / "noto-sans-sc"),
-]
-STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
+# guozi/static/vendor/ is filled by `make assets` from the npm registry (git-ignored).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "files"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -199,7 +196,10 @@ _task_backends = {
 if GUOZI_TASKS not in _task_backends:
     raise ValueError(f"GUOZI_TASKS must be one of {sorted(_task_backends)}, not {GUOZI_TASKS!r}")
 TASKS = {"default": _task_backends[GUOZI_TASKS]}
-RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+RQ_QUEUES = {
+    "default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600, "DEFAULT_RESULT_TTL": 30 * 86400}
+}
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
 
 # Mail goes only through the supervisor's own relay; without one, the inbox is the only channel.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

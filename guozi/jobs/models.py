@@ -1,8 +1,13 @@
+import json
 import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from guozi.lib.models import pick_language
 
 
 class JobStatus(models.TextChoices):
@@ -10,6 +15,15 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+# Names of the kinds of job, for the job pages; a kind not listed shows its code.
+KIND_LABELS = {
+    "enterprise_import": _("Enterprise import"),
+    "enterprise_export": _("Enterprise export"),
+    "housekeeping": _("Housekeeping"),
+    "ping": _("Worker check"),
+}
 
 
 class Job(models.Model):
@@ -51,6 +65,37 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+    @property
+    def title(self) -> str:
+        """The title in the active language."""
+        return pick_language(self.title_zh, self.title_en, get_language())
+
+    @property
+    def progress_file(self) -> Path:
+        return progress_file(self.id)
+
+    def load_live_progress(self) -> "Job":
+        """Overlay the progress a running job wrote outside the database (see `Progress`)."""
+        if self.status != JobStatus.RUNNING:
+            return self
+        try:
+            live = json.loads(self.progress_file.read_text())
+        except (OSError, ValueError):
+            return self
+        self.done = live.get("done", self.done)
+        self.total = live.get("total", self.total)
+        self.message = live.get("message", self.message)
+        return self
+
+
+def progress_file(job_id) -> Path:
+    """Where a job's progress goes while its work holds a database transaction open."""
+    return Path(settings.DATA_DIR) / "jobs" / f"{job_id}.json"
 
 
 class ScheduleRun(models.Model):

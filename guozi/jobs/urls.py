@@ -1,9 +1,10 @@
 from django.urls import path
 
-from guozi.web.views import not_built
+from . import views
 
 app_name = "jobs"
 urlpatterns = [
-    path("", not_built, name="list"),
-    path("<uuid:job_id>/", not_built, name="detail"),
+    path("", views.job_list, name="list"),
+    path("<uuid:job_id>/", views.job_detail, name="detail"),
+    path("<uuid:job_id>/progress/", views.job_progress, name="progress"),
 ]
