@@ -173,6 +173,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # guozi/static/vendor/ is filled by `make assets` from the npm registry (git-ignored).
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

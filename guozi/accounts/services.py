@@ -65,6 +65,18 @@ def user_set_active(*, acting_user, user: User, active: bool) -> User:
     return user
 
 
+def administered_supervisor_ids(acting_user) -> set[int]:
+    """The supervisors whose users a security administrator manages: theirs and those below."""
+    from guozi.registry.selectors import supervisor_descendants
+
+    from .access import active_memberships
+
+    own = {
+        m.supervisor_id for m in active_memberships(acting_user) if m.role == Role.SECURITY_ADMIN
+    }
+    return supervisor_descendants(own) if own else set()
+
+
 @transaction.atomic
 def membership_create(
     *,
@@ -87,6 +99,12 @@ def membership_create(
         )
     if acting_user is not None and acting_user.id == user.id:
         raise Forbidden(_("Nobody grants roles to themselves."))
+    if acting_user is not None:
+        node_supervisor_id = supervisor.id if supervisor else enterprise.supervisor_id
+        if node_supervisor_id not in administered_supervisor_ids(acting_user):
+            raise Forbidden(
+                _("You administer users of your own supervisor and those below it only.")
+            )
     membership = Membership(
         user=user,
         role=role,
@@ -216,3 +234,76 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None = N
     if notification_ids is not None:
         unread = unread.filter(id__in=notification_ids)
     return unread.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def user_update(*, acting_user, user: User, changes: dict) -> User:
+    """Change a user's display name, e-mail or language (not the password, not the roles)."""
+    _require_security_admin(acting_user)
+    allowed = {"display_name", "email", "language"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise DomainError(
+            _("These fields cannot be changed here: %(fields)s")
+            % {"fields": ", ".join(sorted(unknown))}
+        )
+    if not changes:
+        return user
+    before = snapshot(user)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    try:
+        user.full_clean(exclude=["password", "username"])
+    except ValidationError as exc:
+        raise DomainError(" ".join(exc.messages), fields=exc.message_dict) from exc
+    user.save(update_fields=sorted(changes))
+    audit_changes(actor=acting_user, instance=user, before=before)
+    return user
+
+
+def locked_out_usernames(usernames) -> set[str]:
+    """The names among `usernames` whose sign-in is refused after repeated failures (axes)."""
+    from axes.models import AccessAttempt
+
+    threshold = timezone.now() - settings.AXES_COOLOFF_TIME
+    return set(
+        AccessAttempt.objects.filter(
+            username__in=list(usernames),
+            attempt_time__gte=threshold,
+            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
+        ).values_list("username", flat=True)
+    )
+
+
+def user_locked_out(user: User) -> bool:
+    return bool(locked_out_usernames([user.get_username()]))
+
+
+@transaction.atomic
+def user_unlock(*, acting_user, user: User) -> int:
+    """Clear the failed sign-ins recorded for the user's name; returns how many were cleared."""
+    from axes.utils import reset
+
+    _require_security_admin(acting_user)
+    was_locked = user_locked_out(user)
+    cleared = reset(username=user.get_username())
+    if cleared:
+        audit_record(
+            actor=acting_user,
+            action="update",
+            instance=user,
+            before={"locked_out": was_locked, "failed_attempts": cleared},
+            after={"locked_out": False, "failed_attempts": 0},
+        )
+    return cleared
+
+
+@transaction.atomic
+def token_revoke_all(*, acting_user, user: User) -> int:
+    """Revoke every live API token of the user; returns how many were revoked."""
+    if acting_user is not None and acting_user.id != user.id:
+        _require_security_admin(acting_user)
+    tokens = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token_revoke(acting_user=acting_user, token=token)
+    return len(tokens)

@@ -14,7 +14,7 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict:
     """A JSON-safe copy of a model's concrete fields (foreign keys as ids)."""
     data = {}
     for field in instance._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
+        if fields is not None and field.name not in fields and field.attname not in fields:
             continue
         value = getattr(instance, field.attname)
         if isinstance(value, date | datetime):
@@ -57,8 +57,8 @@ def audit_record(**kwargs) -> AuditEvent:
 
 def audit_changes(*, actor, instance: models.Model, before: dict, enterprise_id=None):
     """Record an update with only the fields that changed; nothing when nothing did."""
-    after = snapshot(instance)
-    changed = [key for key in after if before.get(key) != after[key]]
+    after = snapshot(instance, list(before))
+    changed = [key for key in before if before[key] != after.get(key)]
     if not changed:
         return None
     return audit_record(

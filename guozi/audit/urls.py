@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guozi.web.views import not_built
+from . import views
 
 app_name = "audit"
-urlpatterns = [path("", not_built, name="log")]
+urlpatterns = [path("", views.log, name="log")]

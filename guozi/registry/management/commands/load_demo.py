@@ -1,0 +1,109 @@
+"""`guozi load_demo [--seed N] [--scale N] [--reset]`: the Liaoning demo portfolio."""
+
+import time
+import unicodedata
+from collections import Counter
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from guozi.accounts.models import Role
+from guozi.lib.errors import DomainError
+from guozi.registry import demo
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the Liaoning demo portfolio: supervisors, about 1,500 fictional enterprises with "
+        "their history, and one demo user per role."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help="random seed; the same seed gives the same registry",
+        )
+        parser.add_argument(
+            "--scale",
+            type=int,
+            metavar="N",
+            help="generate N enterprises of the same shape (for benchmarks)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the registry and the demo users first",
+        )
+
+    def handle(self, *args, seed, scale, reset, **options):
+        started = time.monotonic()
+        total = scale if scale is not None else demo.DEFAULT_TOTAL
+        try:
+            loaded = demo.load_demo(seed=seed, total=total, reset_first=reset)
+        except DomainError as error:
+            raise CommandError(error.message) from error
+        levels = Counter(item.ownership_level for item in loaded.plan.enterprises)
+        self.stdout.write(
+            _(
+                "Liaoning demo portfolio (seed %(seed)s): %(n)s enterprises (%(provincial)s "
+                "provincial, %(municipal)s municipal, %(central)s central ones observed), "
+                "%(links)s management links, %(stakes)s equity links, in %(seconds).1f s."
+            )
+            % {
+                "seed": seed,
+                "n": loaded.enterprises,
+                "provincial": levels["provincial"],
+                "municipal": levels["municipal"],
+                "central": levels["central"],
+                "links": loaded.management_links,
+                "stakes": loaded.equity_links,
+                "seconds": time.monotonic() - started,
+            }
+        )
+        into, absorbed, merged_on = demo.MERGER
+        moved, source, target, moved_on = demo.TRANSFER
+        self.stdout.write(
+            _("History: %(into)s absorbed %(absorbed)s on %(day)s.")
+            % {"into": into, "absorbed": absorbed, "day": merged_on}
+        )
+        self.stdout.write(
+            _("History: %(moved)s moved from %(source)s to %(target)s on %(day)s.")
+            % {"moved": moved, "source": source, "target": target, "day": moved_on}
+        )
+        self.stdout.write("")
+        self.stdout.write(_("Demo users:"))
+        rows = [[_("user"), _("role"), _("node"), _("password")]]
+        rows += [
+            [name, str(Role(role).label), node, password]
+            for name, role, node, password in loaded.users
+        ]
+        for line in _table(rows):
+            self.stdout.write("  " + line)
+        if not settings.GUOZI_TODAY:
+            self.stdout.write("")
+            self.stdout.write(
+                self.style.WARNING(
+                    _(
+                        "GUOZI_TODAY is not set: the demo is meant to run on %(day)s. Start the "
+                        "server with GUOZI_TODAY=%(day)s."
+                    )
+                    % {"day": demo.DEMO_TODAY.isoformat()}
+                )
+            )
