@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from guozi.accounts.models import Membership, Role, User
+from guozi.lib.context import reset_channel
 from guozi.lib.uscc import make_uscc
 from guozi.registry import services
 from guozi.registry.models import FunctionClass
@@ -65,6 +66,13 @@ def make_enterprise(
 def fast_password_hashing(settings):
     """Argon2 is slow on purpose; tests sign in often and do not test the hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_audit_channel():
+    """Commands under test set the channel to "cli"; the next test starts from "system"."""
+    yield
+    reset_channel()
 
 
 @pytest.fixture

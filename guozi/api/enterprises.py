@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guozi.accounts.access import Scope
 from guozi.lib import clock
@@ -133,7 +133,7 @@ def create_enterprise(request, payload: schemas.EnterpriseCreate):
         valid_from=valid_from,
     )
     detail = enterprise_detail(enterprise, max(valid_from, clock.today()))
-    return 201, {**detail, "warnings": warnings}
+    return Status(201, {**detail, "warnings": warnings})
 
 
 @router.patch("/enterprises/{int:id}", response={200: schemas.EnterpriseWritten, **ERRORS})
@@ -241,7 +241,7 @@ def add_equity_link(request, id: int, payload: schemas.EquityLinkCreate):
         valid_from=valid_from,
         valid_to=valid_to,
     )
-    return 201, equity_link_out(link)
+    return Status(201, equity_link_out(link))
 
 
 def visible_link_in_path(user, *, id, **_params) -> EquityLink:

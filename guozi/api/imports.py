@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from guozi.accounts.access import Scope
@@ -120,7 +120,7 @@ def import_enterprises(
             },
             task=import_enterprises_job,
         )
-        return 202, {"job": job_out(job)}
+        return Status(202, {"job": job_out(job)})
     try:
         result = imports.import_enterprises(
             acting_user=user, path=path, name=name, dry_run=dry_run, valid_from=day

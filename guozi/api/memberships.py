@@ -3,7 +3,7 @@
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from guozi.accounts import services
 from guozi.accounts.access import Scope, active_memberships, has_scope
@@ -109,7 +109,7 @@ def create_membership(request, payload: schemas.MembershipCreate):
         valid_from=valid_from,
         valid_to=valid_to,
     )
-    return 201, membership_out(membership)
+    return Status(201, membership_out(membership))
 
 
 @router.post("/memberships/{int:id}/end", response={200: schemas.Membership, **ERRORS})

@@ -12,6 +12,10 @@ def set_channel(channel: str) -> None:
     _channel.set(channel)
 
 
+def reset_channel() -> None:
+    _channel.set("system")
+
+
 def current_channel() -> str:
     return _channel.get()
 

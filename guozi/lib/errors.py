@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass
 class DomainError(Exception):
@@ -17,10 +19,10 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    def __init__(self, message: str = "Not found") -> None:
-        super().__init__(message=message, code="not_found", status=404)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message=message or _("Not found"), code="not_found", status=404)
 
 
 class Forbidden(DomainError):
-    def __init__(self, message: str = "Forbidden") -> None:
-        super().__init__(message=message, code="forbidden", status=403)
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message=message or _("Forbidden"), code="forbidden", status=403)

@@ -5,7 +5,7 @@ Both structures are effective-dated: `valid_from` is inclusive, `valid_to` exclu
 
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from guozi.lib.models import TimeStampedModel, pick_language
@@ -71,7 +71,7 @@ class FunctionClass(models.Model):
 
 
 class EnterpriseStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("enterprise status", "Active")
     MERGED = "merged", _("Merged")
     DEREGISTERED = "deregistered", _("Deregistered")
 

@@ -390,3 +390,17 @@ def supervisor_create(*, acting_user, fields: dict, parent: Supervisor | None = 
             supervisor=supervisor, code=code, name_zh=name_zh, name_en=name_en
         )
     return supervisor
+
+
+@transaction.atomic
+def outside_party_create(
+    *, acting_user, name_zh: str, name_en: str = "", kind: str
+) -> OutsideParty:
+    """A holder outside the registry (a fund, private investors, the public float)."""
+    if acting_user is not None and not selectors.editable_supervisor_ids(acting_user):
+        raise Forbidden(_("You may not change the registry."))
+    party = OutsideParty(name_zh=name_zh.strip(), name_en=name_en.strip(), kind=kind)
+    party.full_clean()
+    party.save()
+    audit_record(actor=acting_user, action="create", instance=party, after=snapshot(party))
+    return party

@@ -1,8 +1,9 @@
 from django.urls import path
 
-from guozi.web.views import not_built
+from . import views_import
 
 urlpatterns = [
-    path("import/", not_built, name="import"),
-    path("export/", not_built, name="export"),
+    path("import/", views_import.import_page, name="import"),
+    path("import/<str:upload_id>/", views_import.import_review, name="import_review"),
+    path("export/", views_import.export_view, name="export"),
 ]

@@ -52,3 +52,19 @@ def test_equity_over_100_rejected(cast):
         pct=Decimal("30"),
         valid_from=date(2020, 1, 1),
     )
+
+
+def test_outside_party_is_created_audited_and_validated(cast):
+    from django.core.exceptions import ValidationError
+
+    from guozi.audit.models import AuditEvent
+
+    party = services.outside_party_create(
+        acting_user=cast.analyst, name_zh="全国社会保障基金理事会", kind="state"
+    )
+    event = AuditEvent.objects.get(object_type="registry.outsideparty", object_id=str(party.id))
+    assert event.actor == cast.analyst and event.after["kind"] == "state"
+    with pytest.raises(ValidationError):
+        services.outside_party_create(acting_user=cast.analyst, name_zh="某投资者", kind="private")
+    with pytest.raises(DomainError):
+        services.outside_party_create(acting_user=cast.leader, name_zh="某基金", kind="state")
