@@ -9,7 +9,7 @@ and only its uploader can use it.
 import io
 import json
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from django import forms
@@ -57,7 +57,7 @@ class ImportForm(forms.Form):
         label=gettext_lazy("Effective date"),
         help_text=gettext_lazy("New and changed management parents and stakes count from this day"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def clean_file(self):
@@ -138,6 +138,7 @@ def _recent_uploads(user) -> list[dict]:
         except (OSError, ValueError):
             continue
         if note.get("user_id") == user.id and (folder / note.get("file", "")).exists():
+            note["uploaded"] = datetime.fromisoformat(note["uploaded_at"])
             notes.append(note)
         if len(notes) >= RECENT_UPLOADS:
             break

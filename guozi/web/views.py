@@ -24,9 +24,3 @@ password_change = scoped(Scope.SELF)(
         success_url="/", template_name="registration/password_change.html"
     )
 )
-
-
-@scoped(Scope.SELF)
-def not_built(request, **kwargs):
-    """Stands for a page while its app is being built; removed before release."""
-    return JsonResponse({"status": "not built"}, status=501)

@@ -61,6 +61,11 @@ def test_the_form_page(cast, login):
     assert "parent_uscc" not in body and "ownership_pct" in body
 
 
+def test_the_date_field_is_iso_in_chinese_too(cast, login):
+    body = login(cast.analyst).get(reverse("registry:import")).content.decode()
+    assert 'type="date"' in body and 'value="2026-08-28"' in body
+
+
 @pytest.mark.parametrize("user", ["outsider", "leader", "auditor", "sysadmin"])
 def test_only_registry_editors_may_import(cast, login, user):
     client = login(getattr(cast, user))
