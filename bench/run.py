@@ -69,7 +69,7 @@ def peak_rss_mb(args: list[str], env: dict) -> tuple[float, float, str]:
 
 
 def shell(code: str, env: dict) -> str:
-    return run([GUOZI, "shell", "-c", code], env)[2]
+    return run([GUOZI, "shell", "--no-imports", "-c", code], env)[2]
 
 
 def bench_load(data_dir: str) -> None:

@@ -1,15 +1,23 @@
-"""Search keys for Chinese names: full pinyin and initials, so 'lngt' finds 辽宁港口 too."""
-
-from functools import lru_cache
+"""Search keys for Chinese names: full pinyin and initials, so 'lngk' finds 辽宁港口 too."""
 
 from pypinyin import Style, lazy_pinyin
 
 
-@lru_cache(maxsize=20000)
-def _char_pinyin(char: str) -> tuple[str, str]:
-    full = lazy_pinyin(char, errors="default")[0].lower()
-    initial = lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default")[0].lower()
-    return full, initial
+class _Syllables(dict):
+    """Character → its pinyin in one style, looked up once per character and then kept."""
+
+    def __init__(self, style: Style) -> None:
+        super().__init__()
+        self.style = style
+
+    def __missing__(self, char: str) -> str:
+        syllable = "" if char.isspace() else lazy_pinyin(char, style=self.style)[0].lower()
+        self[char] = syllable
+        return syllable
+
+
+_FULL = _Syllables(Style.NORMAL)
+_INITIALS = _Syllables(Style.FIRST_LETTER)
 
 
 def search_text(*names: str) -> str:
@@ -18,7 +26,6 @@ def search_text(*names: str) -> str:
     for name in names:
         if not name or name.isascii():
             continue
-        syllables = [_char_pinyin(char) for char in name if not char.isspace()]
-        parts.append("".join(full for full, _ in syllables))
-        parts.append("".join(initial for _, initial in syllables))
+        parts.append("".join(map(_FULL.__getitem__, name)))
+        parts.append("".join(map(_INITIALS.__getitem__, name)))
     return " ".join(parts)

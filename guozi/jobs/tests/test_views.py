@@ -111,3 +111,24 @@ def test_a_finished_job_notifies_its_creator_with_a_link(cast, login):
     assert "企业导入" in note.subject_zh and "Enterprise import" in note.subject_en
     html = login(cast.reporter).get(note.link).content.decode()
     assert "hx-trigger" not in html and "100%" in html
+
+
+def test_a_clean_dry_run_import_offers_to_import_the_checked_file(cast, login):
+    params = {"dry_run": True, "review_url": "/registry/import/review/abc/"}
+    clean = make_job(
+        cast.analyst,
+        status=JobStatus.SUCCEEDED,
+        params=params,
+        result={"error_count": 0, "counts": {"created": 3}},
+    )
+    failed = make_job(
+        cast.analyst,
+        status=JobStatus.SUCCEEDED,
+        params=params,
+        result={"error_count": 2, "counts": {"created": 3}},
+    )
+    client = login(cast.analyst)
+    page = client.get(reverse("jobs:progress", args=[clean.id])).content.decode()
+    assert 'href="/registry/import/review/abc/"' in page
+    page = client.get(reverse("jobs:progress", args=[failed.id])).content.decode()
+    assert "/registry/import/review/abc/" not in page
