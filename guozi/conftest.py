@@ -8,6 +8,8 @@ Liaoning SASAC (ln) with Dalian SASAC (dl) below it.
 Users: one per role, at the node their role needs; `outsider` is B's reporter.
 """
 
+import os
+import shutil
 from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
@@ -188,3 +190,33 @@ def login(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A page in headless Chromium against the live server. Outside CI a missing browser skips
+    the test with the reason; under CI=true it fails."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
+        pytest.skip("Chromium is not installed; browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser.new_context(locale="zh-CN").new_page()
+        browser.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from guozi.accounts.access import active_memberships
@@ -115,8 +115,6 @@ def children_at(day: date, *, parent_id: int | None = None, supervisor_id: int |
 
 
 def child_counts_at(parent_ids: list[int], day: date) -> dict[int, int]:
-    from django.db.models import Count
-
     rows = (
         ManagementLink.objects.filter(parent_id__in=parent_ids, valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
@@ -203,9 +201,10 @@ def find_by_identifier(value: str) -> Enterprise | None:
     value = (value or "").strip()
     if not value:
         return None
+    found = None
     if value.isdigit() and len(value) < 18:
-        return Enterprise.objects.filter(id=int(value)).first()
-    found = Enterprise.objects.filter(uscc=value.upper()).first()
+        found = Enterprise.objects.filter(id=int(value)).first()
+    found = found or Enterprise.objects.filter(uscc=value.upper()).first()
     if found:
         return found
     country, _, number = value.partition(":")

@@ -1,35 +1,19 @@
 """The job page in a real browser: the bar follows the job by polling and stops when it ends."""
 
-import os
-import shutil
 import time
 
 import pytest
 
 from guozi.accounts.models import User
+from guozi.conftest import PASSWORD
 from guozi.jobs.models import Job, JobStatus
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-PASSWORD = "Guozi-test-2026!"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server):
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium is not installed; browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield browser.new_context(locale="zh-CN").new_page()
-        browser.close()
+def page(browser_page):
+    return browser_page
 
 
 def test_the_progress_bar_follows_the_job_and_stops_polling(page, live_server):

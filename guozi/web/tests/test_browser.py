@@ -1,42 +1,14 @@
 """The journey in a real browser: sign in, search, open an enterprise, expand the tree, switch
 language. Needs Chromium; outside CI a missing browser is skipped with the reason."""
 
-import os
-import shutil
-
 import pytest
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(live_server):
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is required under CI=true (apt-get install chromium)")
-        pytest.skip("Chromium is not installed; browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
-    # test itself are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        context = browser.new_context(locale="zh-CN")
-        yield context.new_page()
-        browser.close()
+def page(browser_page):
+    return browser_page
 
 
 def sign_in(page, live_server, username):
