@@ -38,6 +38,7 @@ def make_enterprise(
     industry="C31",
     level="provincial",
     valid_from=START,
+    managed=True,
     **extra,
 ):
     fields = {
@@ -58,8 +59,8 @@ def make_enterprise(
         acting_user=None,
         fields=fields,
         parent=parent,
-        parent_supervisor=None if parent else supervisor,
-        ownership_pct=Decimal(pct),
+        parent_supervisor=None if parent or not managed else supervisor,
+        ownership_pct=Decimal(pct) if managed else None,
         valid_from=valid_from,
     )
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_rq",
     "guozi.accounts",
     "guozi.registry",
+    "guozi.reporting",
     "guozi.audit",
     "guozi.jobs",
     "guozi.web",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("password/", web.password_change, name="password_change"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("guozi.registry.urls")),
+    path("reporting/", include("guozi.reporting.urls")),
     path("accounts/", include("guozi.accounts.urls")),
     path("audit/", include("guozi.audit.urls")),
     path("jobs/", include("guozi.jobs.urls")),
