@@ -9,6 +9,19 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_load_built_in_frameworks, sender=self)
+        from guozi.jobs.schedule import SCHEDULE, Entry
+
+        from .reminders import reminders_job
+
+        if not any(entry.name == "report_reminders" for entry in SCHEDULE):
+            SCHEDULE.append(
+                Entry(
+                    name="report_reminders",
+                    cron="0 8 * * *",
+                    task=reminders_job,
+                    description=_("Reminders of report deadlines: due soon and overdue"),
+                )
+            )
 
 
 def _load_built_in_frameworks(sender, using="default", **kwargs) -> None:

@@ -6,12 +6,14 @@ one table with a column per input, and every rule is evaluated over all rows in 
 pass. Only failing rows come back to Python, to be put into words.
 """
 
-import math
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from guozi.formulas import evaluate_many
@@ -51,14 +53,19 @@ class Violation:
 
 @dataclass
 class Store:
-    """Submitted cells of one form, by (period, enterprise, scope), loaded once per period."""
+    """Cells of one form's submissions, loaded once per period into a polars table.
+
+    The JSON of each submission's cells is decoded by polars, not row by row in Python; the table
+    has a row per (period, enterprise, scope) and a column per cell in formula units.
+    """
 
     form: Form
+    definition: FormDefinition
     enterprise_ids: set[int] | None = None
-    rows: dict[tuple[str, int, str], dict] = field(default_factory=dict)
-    ids: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    raw: dict[tuple[str, int, str], str] = field(default_factory=dict)
     loaded: set[str] = field(default_factory=set)
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
+    _frame: pl.DataFrame | None = None
 
     def load(self, periods: set[str]) -> None:
         wanted = sorted(periods - self.loaded)
@@ -66,17 +73,19 @@ class Store:
             return
         query = Submission.objects.filter(form=self.form, period__in=wanted)
         if self.enterprise_ids is not None:
-            query = query.filter(enterprise_id__in=self.enterprise_ids)
-        for row_id, enterprise_id, period, scope, cells in query.values_list(
-            "id", "enterprise_id", "period", "scope", "cells"
-        ).iterator(chunk_size=2000):
-            self.rows[(period, enterprise_id, scope)] = cells
-            self.ids[(period, enterprise_id, scope)] = row_id
+            query = query.filter(enterprise_id__in=sorted(self.enterprise_ids))
+        rows = query.annotate(text=Cast("cells", TextField())).values_list(
+            "period", "enterprise_id", "scope", "text"
+        )
+        for period, enterprise_id, scope, text in rows.iterator(chunk_size=5000):
+            self.raw.setdefault((period, enterprise_id, scope), text)
         self.loaded.update(wanted)
+        self._frame = None
 
     def put(self, period: str, enterprise_id: int, scope: str, cells: dict) -> None:
         """Use these cells instead of the stored ones (a form being edited)."""
-        self.rows[(period, enterprise_id, scope)] = cells
+        self.raw[(period, enterprise_id, scope)] = json.dumps(cells)
+        self._frame = None
 
     def tree(self, period: Period) -> TreeSnapshot:
         key = str(period)
@@ -84,29 +93,49 @@ class Store:
             self.trees[key] = tree_at(period.end)
         return self.trees[key]
 
-    def cells(self, period: Period, enterprise_id: int, scope: str) -> dict | None:
-        key = str(period)
-        found = self.rows.get((key, enterprise_id, scope))
-        if found is None and scope == STANDALONE:
-            # A leaf files one report, which counts as both scopes.
-            if not self.tree(period).has_children(enterprise_id):
-                found = self.rows.get((key, enterprise_id, CONSOLIDATED))
-        return found
+    @property
+    def frame(self) -> pl.DataFrame:
+        if self._frame is None:
+            self._frame = _decode(self.raw, self.definition)
+        return self._frame
 
 
-def _formula_value(field: FieldDef | None, stored):
-    if stored is None or field is None:
-        return None
+def _cell_dtype(field: FieldDef):
+    return pl.Int64 if field.numeric or field.kind == "boolean" else pl.String
+
+
+def _decode(raw: dict, definition: FormDefinition) -> pl.DataFrame:
+    """Stored JSON cells → a table in formula units (numbers in the field's unit, % as fraction)."""
+    keys = list(raw)
+    cells = [(f, f"{f.code}.{c}") for f in definition.fields for c in f.columns]
+    struct = pl.Struct([pl.Field(cell, _cell_dtype(f)) for f, cell in cells])
+    table = pl.DataFrame(
+        {
+            "period": [k[0] for k in keys],
+            "enterprise": pl.Series([k[1] for k in keys], dtype=pl.Int64),
+            "scope": [k[2] for k in keys],
+            "json": list(raw.values()),
+        },
+        schema={"period": pl.String, "enterprise": pl.Int64, "scope": pl.String, "json": pl.String},
+    )
+    decoded = table.select(
+        "period", "enterprise", "scope", pl.col("json").str.json_decode(struct).alias("c")
+    ).unnest("c")
+    return decoded.with_columns(_to_formula_units(f, cell) for f, cell in cells)
+
+
+def _to_formula_units(field: FieldDef, cell: str) -> pl.Expr:
+    column = pl.col(cell)
     if field.numeric:
-        number = stored / (field.scale * field.unit_factor)
-        return number / 100 if field.unit == "%" else number
+        divisor = field.scale * field.unit_factor * (100 if field.unit == "%" else 1)
+        return (column.cast(pl.Float64) / divisor).alias(cell)
     if field.kind == "boolean":
-        return bool(stored)
-    return stored
+        return (column != 0).alias(cell)
+    return column
 
 
 class Inputs:
-    """Gathers one column per reference for the rows being validated."""
+    """One column per reference for the rows being validated, gathered by joins."""
 
     def __init__(self, store: Store, definition: FormDefinition, period: Period) -> None:
         self.store = store
@@ -124,51 +153,97 @@ class Inputs:
                 periods.add(str(base.first_of_year().previous()))
         return periods
 
-    def value(self, ref, enterprise_id: int, scope: str):
-        if ref.source == "context":
-            return float(self.period.index if ref.code == "period_index" else self.period.per_year)
-        period = self.period.shift(-ref.offset)
-        scope = ref.scope or scope
-        if ref.aggregate == "children":
-            return self._children_total(ref, period, enterprise_id)
-        return self._cell(ref.code, ref.column, period, enterprise_id, scope)
-
-    def _cell(self, code: str, column: str, period: Period, enterprise_id: int, scope: str):
-        field = self.fields.get(code)
-        cells = self.store.cells(period, enterprise_id, scope)
-        stored = cells.get(f"{code}.{column}") if cells else None
-        if stored is None and column == "prior_year":
-            # Fall back to what was filed a year earlier.
-            earlier = self.store.cells(period.prior_year(), enterprise_id, scope)
-            stored = earlier.get(f"{code}.current") if earlier else None
-        elif stored is None and column == "opening":
-            earlier = self.store.cells(period.first_of_year().previous(), enterprise_id, scope)
-            stored = earlier.get(f"{code}.current") if earlier else None
-        return _formula_value(field, stored)
-
-    def _children_total(self, ref, period: Period, enterprise_id: int):
-        children = self.store.tree(period).children.get(enterprise_id)
-        if not children:
-            return None
-        total = 0.0
-        for child in children:
-            value = self._cell(ref.code, ref.column, period, child, CONSOLIDATED)
-            if value is None:
-                return None  # a subsidiary has not reported: the check waits
-            total += value
-        return total
-
     def frame(self, rows: list[tuple[int, str]], refs) -> pl.DataFrame:
-        columns = {}
-        for ref in refs:
-            columns[ref.key] = pl.Series(
-                ref.key,
-                [self.value(ref, enterprise_id, scope) for enterprise_id, scope in rows],
-                dtype=POLARS_TYPE[ref.kind],
-            )
+        targets = pl.DataFrame(
+            {"enterprise": [r[0] for r in rows], "scope": [r[1] for r in rows]},
+            schema={"enterprise": pl.Int64, "scope": pl.String},
+        ).with_row_index("row")
+        columns = [self.column(ref, targets) for ref in refs]
         if not columns:
             return pl.DataFrame({"__rows": [0] * len(rows)})
         return pl.DataFrame(columns)
+
+    def column(self, ref, targets: pl.DataFrame) -> pl.Series:
+        dtype = POLARS_TYPE[ref.kind]
+        if ref.source == "context":
+            value = float(self.period.index if ref.code == "period_index" else self.period.per_year)
+            return pl.Series(ref.key, [value] * targets.height, dtype=dtype)
+        period = self.period.shift(-ref.offset)
+        if ref.aggregate == "children":
+            series = self._children_total(ref.code, ref.column, period, targets)
+        else:
+            series = self._cell(ref.code, ref.column, period, targets, ref.scope)
+        return series.cast(dtype).alias(ref.key)
+
+    def _lookup(self, period: Period, cell: str, targets: pl.DataFrame, scope) -> pl.Series:
+        """The cell of each target's report for `period`; `scope` overrides the target's."""
+        frame = self.store.frame
+        if cell not in frame.columns:
+            return pl.Series(cell, [None] * targets.height, dtype=pl.Float64)
+        found = frame.filter(pl.col("period") == str(period)).select("enterprise", "scope", cell)
+        keys = targets if scope is None else targets.with_columns(scope=pl.lit(scope))
+        joined = keys.join(found, on=["enterprise", "scope"], how="left").sort("row")
+        values = joined[cell]
+        if scope == STANDALONE or (scope is None and STANDALONE in targets["scope"]):
+            # A leaf files one report, which counts as both scopes.
+            leaves = pl.Series(
+                [not self.store.tree(period).has_children(e) for e in targets["enterprise"]]
+            )
+            wants_standalone = (
+                pl.Series([True] * targets.height)
+                if scope == STANDALONE
+                else targets["scope"] == STANDALONE
+            )
+            fallback = (
+                targets.with_columns(scope=pl.lit(CONSOLIDATED))
+                .join(found, on=["enterprise", "scope"], how="left")
+                .sort("row")[cell]
+            )
+            values = pl.select(
+                pl.when(pl.lit(leaves & wants_standalone) & pl.lit(values).is_null())
+                .then(pl.lit(fallback))
+                .otherwise(pl.lit(values))
+            ).to_series()
+        return values
+
+    def _cell(self, code: str, column: str, period: Period, targets, scope=None) -> pl.Series:
+        values = self._lookup(period, f"{code}.{column}", targets, scope)
+        if column == "prior_year":
+            # Fall back to what was filed a year earlier.
+            earlier = self._lookup(period.prior_year(), f"{code}.current", targets, scope)
+            values = values.fill_null(earlier)
+        elif column == "opening":
+            earlier = self._lookup(
+                period.first_of_year().previous(), f"{code}.current", targets, scope
+            )
+            values = values.fill_null(earlier)
+        return values
+
+    def _children_total(self, code: str, column: str, period: Period, targets) -> pl.Series:
+        """Σ of the direct subsidiaries' consolidated values; missing until all have reported."""
+        tree = self.store.tree(period)
+        links = [
+            (child, parent)
+            for parent in targets["enterprise"].unique()
+            for child in tree.children.get(parent, ())
+        ]
+        if not links:
+            return pl.Series([None] * targets.height, dtype=pl.Float64)
+        pairs = pl.DataFrame(
+            {"child": [c for c, _p in links], "parent": [p for _c, p in links]},
+            schema={"child": pl.Int64, "parent": pl.Int64},
+        ).with_row_index("row")
+        child_targets = pairs.select("row", enterprise="child", scope=pl.lit(CONSOLIDATED))
+        values = self._cell(code, column, period, child_targets, CONSOLIDATED)
+        totals = (
+            pairs.with_columns(value=values)
+            .group_by("parent")
+            .agg(total=pl.col("value").sum(), missing=pl.col("value").null_count())
+            .select("parent", total=pl.when(pl.col("missing") == 0).then(pl.col("total")))
+        )
+        return targets.join(totals, left_on="enterprise", right_on="parent", how="left").sort(
+            "row"
+        )["total"]
 
 
 def _applies(rule: RuleDef, scope: str, tree: TreeSnapshot, enterprise_id: int) -> bool:
@@ -189,16 +264,32 @@ def _outcome_frame(compiled: tuple[CompiledRule, ...], frame: pl.DataFrame) -> p
     return evaluate_many(parts, frame)
 
 
-def _comparison_fails(op: str, left: float, right: float, tolerance: float) -> bool:
+def _fails(op: str, left: pl.Expr, right: pl.Expr, tolerance: float) -> pl.Expr:
+    """Where a comparison fails by more than the tolerance."""
     difference = left - right
     return {
-        "=": abs(difference) > tolerance,
-        "!=": abs(difference) <= tolerance,
+        "=": difference.abs() > tolerance,
+        "!=": difference.abs() <= tolerance,
         "<": difference >= tolerance,
         "<=": difference > tolerance,
         ">": difference <= -tolerance,
         ">=": difference < -tolerance,
     }[op]
+
+
+def _failing_rows(item: CompiledRule, index: int, outcome: pl.DataFrame) -> list[int]:
+    rule = item.rule
+    checked = pl.col(f"w{index}__status") == OK
+    if item.op:
+        sides_ok = (pl.col(f"l{index}__status") == OK) & (pl.col(f"r{index}__status") == OK)
+        tolerance = float(rule.tolerance) + 1e-9
+        failing = sides_ok & _fails(item.op, pl.col(f"l{index}"), pl.col(f"r{index}"), tolerance)
+    else:
+        failing = checked & (pl.col(f"w{index}") == False)  # noqa: E712 - a polars expression
+    if rule.missing == "fail":
+        failing = failing | ~checked
+    marked = outcome.select(failing.fill_null(False).alias("f")).with_row_index("row")
+    return marked.filter(pl.col("f"))["row"].to_list()
 
 
 def _violations_for(
@@ -213,25 +304,7 @@ def _violations_for(
     found: dict[int, list[Violation]] = defaultdict(list)
     for index, item in enumerate(compiled):
         rule = item.rule
-        status = outcome[f"w{index}__status"]
-        checked = (status == OK).to_list()
-        if item.op:
-            lefts = outcome[f"l{index}"].to_list()
-            rights = outcome[f"r{index}"].to_list()
-            sides_ok = (
-                (outcome[f"l{index}__status"] == OK) & (outcome[f"r{index}__status"] == OK)
-            ).to_list()
-            tolerance = float(rule.tolerance) + 1e-9
-            failing = [
-                i
-                for i, ok in enumerate(sides_ok)
-                if ok and _comparison_fails(item.op, lefts[i], rights[i], tolerance)
-            ]
-        else:
-            values = outcome[f"w{index}"].to_list()
-            failing = [i for i, ok in enumerate(checked) if ok and values[i] is False]
-        if rule.missing == "fail":
-            failing += [i for i, ok in enumerate(checked) if not ok]
+        failing = _failing_rows(item, index, outcome)
         for i in failing:
             if not applies(rule, i):
                 continue
@@ -283,86 +356,108 @@ def _sentence(item, index, i, outcome, row, fields, unit, language) -> str:
     return f"{name}: {reason} ({values})"
 
 
-def _required(definition: FormDefinition, cells: dict) -> list[Violation]:
-    missing = [
-        f for f in definition.fields if f.required and cells.get(f"{f.code}.current") is None
-    ]
-    if not missing:
-        return []
-    rule = RuleDef(
-        code="required",
-        severity="error",
-        name_zh="必填项",
-        name_en="Required fields",
+REQUIRED_RULE = RuleDef(
+    code="required", severity="error", name_zh="必填项", name_en="Required fields"
+)
+
+
+def _required(inputs: Inputs, definition: FormDefinition, targets) -> dict[int, Violation]:
+    required = [f for f in definition.fields if f.required]
+    if not required:
+        return {}
+    empty = pl.DataFrame(
+        [
+            inputs._lookup(inputs.period, f"{f.code}.current", targets, None)
+            .is_null()
+            .alias(f.code)
+            for f in required
+        ]
     )
-    return [
-        Violation(
-            rule,
+    found = {}
+    flagged = empty.with_row_index("row").filter(pl.any_horizontal(pl.exclude("row")))
+    for row in flagged.iter_rows(named=True):
+        missing = [f for f in required if row[f.code]]
+        found[row["row"]] = Violation(
+            REQUIRED_RULE,
             "必填项未填写：" + "、".join(f.name_zh for f in missing),
             "Required fields are empty: " + ", ".join(f.name_en for f in missing),
             [f"{f.code}.current" for f in missing],
         )
-    ]
+    return found
 
 
-def _history_outliers(
-    rule: RuleDef, inputs: Inputs, rows: list[tuple[int, str]]
-) -> dict[int, Violation]:
+def _monthly(inputs: Inputs, code: str, period: Period, targets) -> pl.Series:
+    """The period's own flow: year-to-date less the previous month's (January's is its YTD)."""
+    value = inputs._cell(code, "current", period, targets)
+    if period.index == 1:
+        return value
+    return value - inputs._cell(code, "current", period.previous(), targets)
+
+
+def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Violation]:
     """This month's own flow against the enterprise's history, robust to seasonality.
 
     The seasonal ratio r(t) = m(t) / m(t − 12) of the monthly flow m is compared with the same
     ratio over the past `window` − 12 months by a robust z-score (median and MAD), so a December
     peak that recurs every year is no outlier but a sudden jump is.
     """
-    found = {}
     field = inputs.fields[rule.field]
     span = max(rule.window - 12, 6)
-    for i, (enterprise_id, scope) in enumerate(rows):
-        ratios = []
-        for lag in range(0, span + 1):
-            month = _monthly(inputs, field.code, inputs.period.shift(-lag), enterprise_id, scope)
-            base = _monthly(
-                inputs, field.code, inputs.period.shift(-lag - 12), enterprise_id, scope
-            )
-            if month is None or base is None or base <= 0 or month < 0:
-                ratios.append(None)
-            else:
-                ratios.append(month / base)
-        current, history = ratios[0], [r for r in ratios[1:] if r is not None]
-        if current is None or len(history) < 6:
-            continue
-        median = sorted(history)[len(history) // 2]
-        spread = sorted(abs(r - median) for r in history)[len(history) // 2] * 1.4826
-        if spread <= 0 or math.isnan(spread):
-            continue
-        score = abs(current - median) / spread
-        if score > float(rule.threshold):
-            found[i] = Violation(
-                rule,
-                f"{rule.name_zh}：本月{field.name_zh}同比倍数 {current:.2f}，"
-                f"过去 {len(history)} 个月的中位数为 {median:.2f}（偏离 {score:.1f} 个稳健标准差）",
-                f"{rule.name_en}: this month's {field.name_en} is {current:.2f}× the same month "
-                f"last year; over the past {len(history)} months the median was {median:.2f} "
-                f"({score:.1f} robust standard deviations away)",
-                [f"{field.code}.current"],
-            )
+    ratios = {}
+    for lag in range(span + 1):
+        month = _monthly(inputs, field.code, inputs.period.shift(-lag), targets)
+        base = _monthly(inputs, field.code, inputs.period.shift(-lag - 12), targets)
+        ratios[f"r{lag}"] = pl.select(
+            pl.when((pl.lit(base) > 0) & (pl.lit(month) >= 0)).then(pl.lit(month) / pl.lit(base))
+        ).to_series()
+    table = pl.DataFrame(ratios).with_row_index("row")
+    history = (
+        table.select("row", h=pl.concat_list([f"r{lag}" for lag in range(1, span + 1)]))
+        .explode("h")
+        .drop_nulls("h")
+    )
+    stats = history.group_by("row").agg(median=pl.col("h").median(), n=pl.len())
+    spread = (
+        history.join(stats, on="row")
+        .group_by("row")
+        .agg(mad=(pl.col("h") - pl.col("median")).abs().median())
+    )
+    scored = (
+        table.select("row", current="r0")
+        .join(stats, on="row")
+        .join(spread, on="row")
+        .filter((pl.col("n") >= 6) & (pl.col("mad") > 0) & pl.col("current").is_not_null())
+        .with_columns(score=(pl.col("current") - pl.col("median")).abs() / (pl.col("mad") * 1.4826))
+        .filter(pl.col("score") > float(rule.threshold))
+    )
+    found = {}
+    for row in scored.iter_rows(named=True):
+        current, median, score, n = row["current"], row["median"], row["score"], row["n"]
+        found[row["row"]] = Violation(
+            rule,
+            f"{rule.name_zh}：本月{field.name_zh}为上年同月的 {current:.2f} 倍，"
+            f"过去 {n} 个月该倍数的中位数为 {median:.2f}（偏离 {score:.1f} 个稳健标准差）",
+            f"{rule.name_en}: this month's {field.name_en} is {current:.2f}× the same month "
+            f"last year; over the past {n} months that ratio had a median of {median:.2f} "
+            f"({score:.1f} robust standard deviations away)",
+            [f"{field.code}.current"],
+        )
     return found
-
-
-def _monthly(inputs: Inputs, code: str, period: Period, enterprise_id: int, scope: str):
-    value = inputs._cell(code, "current", period, enterprise_id, scope)
-    if value is None or period.index == 1:
-        return value
-    before = inputs._cell(code, "current", period.previous(), enterprise_id, scope)
-    return None if before is None else value - before
 
 
 def history_periods(definition: FormDefinition, period: Period) -> set[str]:
     spans = [r.window for r in definition.rules if r.kind == "history_outlier"]
     if not spans:
         return set()
-    back = max(max(spans), 18) + 2
+    back = max(max(spans) - 12, 6) + 14
     return {str(period.shift(-k)) for k in range(back)}
+
+
+def periods_for(definition: FormDefinition, period: Period, store: Store) -> set[str]:
+    compiled = compiled_rules(definition)
+    refs = set().union(*(c.refs for c in compiled)) if compiled else set()
+    inputs = Inputs(store, definition, period)
+    return inputs.periods_needed(refs) | history_periods(definition, period)
 
 
 def check(
@@ -372,31 +467,33 @@ def check(
     compiled = compiled_rules(definition)
     inputs = Inputs(store, definition, period)
     refs = set().union(*(c.refs for c in compiled)) if compiled else set()
-    store.load(inputs.periods_needed(refs) | history_periods(definition, period))
+    store.load(periods_for(definition, period, store))
     tree = store.tree(period)
+    targets = pl.DataFrame(
+        {"enterprise": [r[0] for r in rows], "scope": [r[1] for r in rows]},
+        schema={"enterprise": pl.Int64, "scope": pl.String},
+    ).with_row_index("row")
     frame = inputs.frame(rows, sorted(refs, key=lambda r: r.key))
-    outcome = _outcome_frame(compiled, frame) if compiled else None
 
     def applies(rule: RuleDef, i: int) -> bool:
         enterprise_id, scope = rows[i]
         return _applies(rule, scope, tree, enterprise_id)
 
-    found = (
-        _violations_for(
+    found = {}
+    if compiled:
+        outcome = _outcome_frame(compiled, frame)
+        found = _violations_for(
             compiled, outcome, frame, definition.fields_by_code, definition.unit, applies
         )
-        if compiled
-        else {}
-    )
-    results: list[list[Violation]] = []
-    for i, (enterprise_id, scope) in enumerate(rows):
-        cells = store.cells(period, enterprise_id, scope) or {}
-        results.append(_required(definition, cells) + found.get(i, []))
+    results: list[list[Violation]] = [[] for _ in rows]
+    for i, violation in _required(inputs, definition, targets).items():
+        results[i].append(violation)
+    for i, violations in found.items():
+        results[i].extend(violations)
     for rule in definition.rules:
         if rule.kind == "history_outlier":
-            for i, violation in _history_outliers(rule, inputs, rows).items():
-                enterprise_id, scope = rows[i]
-                if _applies(rule, scope, tree, enterprise_id):
+            for i, violation in _history_outliers(rule, inputs, targets).items():
+                if applies(rule, i):
                     results[i].append(violation)
     return results
 
@@ -411,7 +508,7 @@ def validate_period(form: Form, period: Period, submission_ids: list[int] | None
     targets = list(query.values_list("id", "enterprise_id", "scope"))
     if not targets:
         return 0
-    store = Store(form)
+    store = Store(form, definition)
     if submission_ids is not None:
         store.enterprise_ids = _with_children(store, period, {e for _id, e, _s in targets})
     results = check(store, definition, period, [(e, s) for _id, e, s in targets])
@@ -444,25 +541,24 @@ def _store_results(submission_ids: list[int], results: list[list[Violation]]) ->
         )
         for submission_id, violations in zip(submission_ids, results, strict=True)
     }
-    changed = [
-        Submission(id=sid, errors=errors, warnings=warnings, validated_at=now)
-        for sid, (errors, warnings) in counts.items()
-    ]
-    Submission.objects.bulk_update(changed, ["errors", "warnings", "validated_at"], batch_size=2000)
+    table = Submission._meta.db_table
+    rows = [(errors, warnings, now, sid) for sid, (errors, warnings) in counts.items()]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(
+                f"UPDATE {table} SET errors = %s, warnings = %s, validated_at = %s WHERE id = %s",
+                rows[start : start + 5000],
+            )
 
 
 def check_draft(submission: Submission, cells: dict) -> list[Violation]:
     """The violations these cells would have, without storing anything (live form checks)."""
     period = Period.parse(submission.period)
     definition = definition_of(submission.version)
-    store = Store(submission.form)
+    store = Store(submission.form, definition)
     store.enterprise_ids = _with_children(store, period, {submission.enterprise_id})
     rows = [(submission.enterprise_id, submission.scope)]
-    compiled = compiled_rules(definition)
-    refs = set().union(*(c.refs for c in compiled)) if compiled else set()
-    store.load(
-        Inputs(store, definition, period).periods_needed(refs) | history_periods(definition, period)
-    )
+    store.load(periods_for(definition, period, store))
     store.put(submission.period, submission.enterprise_id, submission.scope, cells)
     return check(store, definition, period, rows)[0]
 
@@ -471,3 +567,26 @@ def _with_children(store: Store, period: Period, enterprise_ids: set[int]) -> se
     """The enterprises and their direct subsidiaries: what a cross-entity check reads."""
     children = store.tree(period).children
     return enterprise_ids | {c for e in enterprise_ids for c in children.get(e, ())}
+
+
+def validate_range(form: Form, periods: list[Period], progress=None) -> int:
+    """Validate every submission of several periods, reading each period's cells once."""
+    store: Store | None = None
+    total = 0
+    for done, period in enumerate(sorted(periods), start=1):
+        definition = definition_of(version_in_force(form, period))
+        if store is None or store.definition.version != definition.version:
+            store = Store(form, definition)
+        with transaction.atomic():
+            targets = list(
+                Submission.objects.filter(form=form, period=str(period)).values_list(
+                    "id", "enterprise_id", "scope"
+                )
+            )
+            if targets:
+                results = check(store, definition, period, [(e, s) for _id, e, s in targets])
+                _store_results([t[0] for t in targets], results)
+        total += len(targets)
+        if progress:
+            progress(done, len(periods))
+    return total

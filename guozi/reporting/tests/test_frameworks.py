@@ -68,7 +68,7 @@ def test_the_fast_report_has_what_the_indicators_need():
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("kind: flow", "kind: stream"), "“stream” is not one of"),
+        (("kind: flow", "kind: stream"), "“stream” 不在可选值"),
         (
             (
                 'check: "total_assets = total_liabilities + owners_equity"',
@@ -83,8 +83,8 @@ def test_the_fast_report_has_what_the_indicators_need():
             ),
             "第 1 行",
         ),
-        (("section: income,", "section: nowhere,"), "no such section"),
-        (("form: fast_report", "form: fast_report\ncolour: red"), "unknown key"),
+        (("section: income,", "section: nowhere,"), "没有分组"),
+        (("form: fast_report", "form: fast_report\ncolour: red"), "未知的键"),
     ],
 )
 def test_bad_framework_files_are_refused_with_the_place(change, expected, settings):

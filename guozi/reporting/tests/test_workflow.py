@@ -99,7 +99,7 @@ def test_negative_assets_are_refused_but_negative_profit_is_not(cast, fast_repor
             raw={"total_assets.current": "-5"},
             channel="web",
         )
-    assert "below the smallest" in caught.value.fields["total_assets.current"]
+    assert "小于允许的最小值" in caught.value.fields["total_assets.current"]
     services.cells_write(
         acting_user=cast.sub_reporter,
         submission=submission,
