@@ -5,8 +5,8 @@ says what each name means, then evaluate it over a polars frame holding one row 
 (`Compiled.evaluate`, `evaluate_many`), or for one row in plain Python (`evaluate_reference`).
 
     >>> import polars as pl
-    >>> rule = compile_formula("total_assets >= current_assets",
-    ...                        FieldResolver({"total_assets": "number", "current_assets": "number"}))
+    >>> fields = FieldResolver({"total_assets": "number", "current_assets": "number"})
+    >>> rule = compile_formula("total_assets >= current_assets", fields, kind="bool")
     >>> rule.keys
     ['field:current_assets', 'field:total_assets']
     >>> frame = pl.DataFrame({"field:total_assets": [10, None], "field:current_assets": [4, 5]})

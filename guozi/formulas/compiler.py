@@ -66,6 +66,7 @@ FUNCTIONS = {**RUNTIME_FUNCTIONS, **COMPILE_TIME_FUNCTIONS}
 MAX_LAG = 1000
 MAX_CONSECUTIVE = 60
 MAX_ROUND_DIGITS = 15
+MAX_EXPANDED_NODES = 5000
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,12 @@ def compile_formula(source: str | Node, resolver: Resolver, *, kind: str | None 
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     text = source if isinstance(source, str) else None
     tree = parse(source) if isinstance(source, str) else source
-    node, result_kind = _Compiler(resolver).compile(tree, _Shift())
+    try:
+        node, result_kind = _Compiler(resolver).compile(tree, _Shift())
+    except RecursionError:
+        raise _error(
+            tree, "the formula is nested too deeply", "公式嵌套层数过多", "too_deep"
+        ) from None
     if kind is not None and result_kind != kind:
         raise FormulaError(
             f"the formula must give {KIND_NAMES[kind]}, but it gives {KIND_NAMES[result_kind]}",
@@ -171,8 +177,20 @@ def _literal_value(node: Node):
 class _Compiler:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
+        self.steps = 0
 
     def compile(self, node: Node, shift: _Shift) -> tuple[Node, str]:
+        # Expansions (monthly, consecutive) copy their argument; nesting them multiplies.
+        self.steps += 1
+        if self.steps > MAX_EXPANDED_NODES:
+            raise _error(
+                node,
+                f"the formula is too large once expanded (more than {MAX_EXPANDED_NODES} parts); "
+                "nest monthly(), annualized() and consecutive() less",
+                f"公式展开后过大（超过 {MAX_EXPANDED_NODES} 个部分）；"
+                "请减少 monthly()、annualized()、consecutive() 的嵌套",
+                "too_large",
+            )
         match node:
             case Number():
                 return node, "number"
@@ -217,8 +235,7 @@ class _Compiler:
         if shift.scope_by and (ref.scope or ref.aggregate):
             raise _error(
                 node,
-                f"{shift.scope_by}() cannot be applied to {label}, "
-                "which already has its own scope",
+                f"{shift.scope_by}() cannot be applied to {label}, which already has its own scope",
                 f"{shift.scope_by}() 不能用于 {label}：它已有自己的口径",
                 "push_down",
             )
@@ -234,7 +251,7 @@ class _Compiler:
                 node,
                 f"sum_children() adds numbers, but {label} is {KIND_NAMES[shifted.kind]}",
                 f"sum_children() 只能汇总数值，但 {label} 是{KIND_NAMES_ZH[shifted.kind]}",
-                "type",
+                "push_down",
             )
         return Reference(shifted, line=node.line, column=node.column), shifted.kind
 
@@ -440,25 +457,33 @@ class _Compiler:
         """The period's own flow from a year-to-date one: YTD minus the previous period's YTD."""
         ((current, _kind),) = self._args(call, shift, "number")
         ((previous, _kind),) = self._args(call, shift.later(1), "number")
-        at = {"line": call.line, "column": call.column}
-        operator_at = {**at, "op_line": call.line, "op_column": call.column}
-        first = Binary("=", self._context(call, PERIOD_INDEX, shift), Number(1.0, "1", **at),
-                       **operator_at)
-        difference = Binary("-", current, previous, **operator_at)
-        return Call("if", (first, current, difference), **at), "number"
+        at = _made_at(call)
+        first = Binary("=", self._context(call, PERIOD_INDEX, shift), Number(1.0, "1"), **at)
+        difference = Binary("-", current, previous, **at)
+        expanded = Call("if", (first, current, difference), line=call.line, column=call.column)
+        return expanded, "number"
 
     def _fn_annualized(self, call: Call, shift: _Shift) -> tuple[Node, str]:
         ((value, _kind),) = self._args(call, shift, "number")
-        operator_at = {"line": call.line, "column": call.column, "op_line": call.line,
-                       "op_column": call.column}
+        at = _made_at(call)
         per_year = self._context(call, PERIODS_PER_YEAR, shift)
-        scaled = Binary("*", value, per_year, **operator_at)
-        return Binary("/", scaled, self._context(call, PERIOD_INDEX, shift), **operator_at), "number"
+        index = self._context(call, PERIOD_INDEX, shift)
+        return Binary("/", Binary("*", value, per_year, **at), index, **at), "number"
 
     def _fn_consecutive(self, call: Call, shift: _Shift) -> tuple[Node, str]:
+        """True when the condition holds now and in each of the n - 1 periods before."""
         periods = _integer_argument(call, 1, 1, MAX_CONSECUTIVE)
         condition = replace(call, args=call.args[:1])
         each = [self._args(condition, shift.later(back), "bool")[0][0] for back in range(periods)]
-        operator_at = {"line": call.line, "column": call.column, "op_line": call.line,
-                       "op_column": call.column}
-        return reduce(lambda a, b: Binary("and", a, b, **operator_at), each), "bool"
+        at = _made_at(call)
+        return reduce(lambda a, b: Binary("and", a, b, **at), each), "bool"
+
+
+def _made_at(call: Call) -> dict[str, int]:
+    """Operators written by an expansion carry the position of the call they expand."""
+    return {
+        "line": call.line,
+        "column": call.column,
+        "op_line": call.line,
+        "op_column": call.column,
+    }

@@ -6,7 +6,7 @@ computed once. The invariant throughout: the value is null exactly when the stat
 an OK number is always finite.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -33,21 +33,30 @@ def evaluate(compiled: Compiled, frame: pl.DataFrame) -> pl.DataFrame:
     return both.rename({f"value{STATUS_SUFFIX}": "status"})
 
 
-def evaluate_many(formulas: Mapping[str, Compiled], frame: pl.DataFrame) -> pl.DataFrame:
-    """Columns "<name>" and "<name>__status" for every formula, computed in one polars plan."""
-    return plan_many(formulas, frame.lazy(), frame.schema).collect()
+def evaluate_many(
+    formulas: Mapping[str, Compiled], frame: pl.DataFrame, *, keep: Sequence[str] = ()
+) -> pl.DataFrame:
+    """Columns "<name>" and "<name>__status" for every formula, computed in one polars plan.
+
+    `keep` names frame columns (e.g. the enterprise id) to carry in front of the results.
+    """
+    return plan_many(formulas, frame.lazy(), frame.schema, keep=keep).collect()
 
 
 def plan_many(
-    formulas: Mapping[str, Compiled], frame: pl.LazyFrame, schema: Mapping | None = None
+    formulas: Mapping[str, Compiled],
+    frame: pl.LazyFrame,
+    schema: Mapping | None = None,
+    *,
+    keep: Sequence[str] = (),
 ) -> pl.LazyFrame:
     """The lazy plan behind `evaluate_many`, for callers who add their own steps to it."""
     schema = schema if schema is not None else frame.collect_schema()
     check_frame(formulas.values(), schema)
     outputs = [(name, f"{name}{STATUS_SUFFIX}") for name in formulas]
-    names = [column for pair in outputs for column in pair]
+    names = [*keep, *(column for pair in outputs for column in pair)]
     if len(set(names)) != len(names):
-        raise ValueError(f"formula names clash with each other's status columns: {names}")
+        raise ValueError(f"output columns clash: {names}")
     builder = _PlanBuilder()
     roots = [builder.add(compiled.node) for compiled in formulas.values()]
     for root in roots:
@@ -80,9 +89,7 @@ def check_frame(formulas, schema: Mapping) -> None:
         raise EvaluationError(f"columns missing: {listed}", f"缺少列：{listed}")
     if mistyped:
         listed = ", ".join(sorted(mistyped))
-        raise EvaluationError(
-            f"columns of the wrong type: {listed}", f"列的类型不符：{listed}"
-        )
+        raise EvaluationError(f"columns of the wrong type: {listed}", f"列的类型不符：{listed}")
 
 
 def _fits(dtype, kind: str) -> bool:
@@ -115,10 +122,19 @@ class _Stage:
 class _PlanBuilder:
     def __init__(self) -> None:
         self.known: dict[tuple, _Operand] = {}
+        # Expansions share subtrees; visiting each shared object once keeps planning linear.
+        self.seen: dict[int, tuple[Node, _Operand]] = {}
         self.exprs_by_height: dict[int, list[pl.Expr]] = {}
         self.last_use: dict[str, float] = {}
 
     def add(self, node: Node) -> _Operand:
+        if id(node) in self.seen:
+            return self.seen[id(node)][1]
+        operand = self._add(node)
+        self.seen[id(node)] = (node, operand)
+        return operand
+
+    def _add(self, node: Node) -> _Operand:
         literal = _literal(node)
         if literal is not None:
             return literal

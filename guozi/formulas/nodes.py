@@ -81,10 +81,16 @@ class Call(Node):
 
 
 def walk(node: Node):
-    """Every node of the tree, parents before children."""
+    """Every node of the tree, parents before children; a subtree shared by several parents (as
+    expansions make them) is visited once.
+    """
+    seen = set()
     stack = [node]
     while stack:
         current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
         yield current
         stack.extend(reversed(current.children()))
 

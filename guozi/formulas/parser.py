@@ -1,10 +1,10 @@
-"""Parsing formula text into the syntax tree (lark, LALR), with readable errors in both languages."""
+"""Parsing formula text into the syntax tree (lark, LALR), with readable errors in two languages."""
 
 import math
 from functools import cache
 from pathlib import Path
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
 
 from .errors import FormulaError, join_en, join_zh
@@ -34,6 +34,8 @@ _TERMINALS = {
 }
 _COMPARE_OPS = {"==": "=", "<>": "!="}
 _MAX_TEXT_LENGTH = 20_000
+# Levels of the parse tree: an operator takes one, a function call two.
+MAX_DEPTH = 200
 
 
 @cache
@@ -129,16 +131,27 @@ def parse(text: str) -> Node:
         tree = _parser().parse(text)
     except UnexpectedInput:
         raise _syntax_error(text) from None
+    _check_depth(tree)
     try:
         return _ToNodes().transform(tree)
     except VisitError as error:
-        if isinstance(error.orig_exc, FormulaError):
-            raise error.orig_exc from None
-        raise
-    except RecursionError:
-        raise FormulaError(
-            "the formula is nested too deeply", "公式嵌套层数过多", code="too_deep"
-        ) from None
+        raise error.orig_exc from None
+
+
+def _check_depth(tree: Tree) -> None:
+    """Refuses absurdly deep nesting before the recursive steps that follow could overflow."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise FormulaError(
+                f"the formula is nested more than {MAX_DEPTH} levels deep",
+                f"公式嵌套超过 {MAX_DEPTH} 层",
+                code="too_deep",
+                line=node.meta.line,
+                column=node.meta.column,
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _syntax_error(text: str) -> FormulaError:

@@ -58,14 +58,16 @@ def _read(ref: Ref, row: Mapping[str, object]) -> Result:
     if ref.kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise EvaluationError(
-                f"{ref.key} must be a number, not {value!r}", f"{ref.key} 应为数值，而不是 {value!r}"
+                f"{ref.key} must be a number, not {value!r}",
+                f"{ref.key} 应为数值，而不是 {value!r}",
             )
         number = float(value)
         return (number, OK) if math.isfinite(number) else (None, UNDEFINED)
     expected = bool if ref.kind == "bool" else str
     if not isinstance(value, expected):
         raise EvaluationError(
-            f"{ref.key} must be {ref.kind}, not {value!r}", f"{ref.key} 应为 {ref.kind}，而不是 {value!r}"
+            f"{ref.key} must be {ref.kind}, not {value!r}",
+            f"{ref.key} 应为 {ref.kind}，而不是 {value!r}",
         )
     return value, OK
 

@@ -165,10 +165,10 @@ class Inputs:
 
     def column(self, ref, targets: pl.DataFrame) -> pl.Series:
         dtype = POLARS_TYPE[ref.kind]
-        if ref.source == "context":
-            value = float(self.period.index if ref.code == "period_index" else self.period.per_year)
-            return pl.Series(ref.key, [value] * targets.height, dtype=dtype)
         period = self.period.shift(-ref.offset)
+        if ref.source == "context":
+            value = float(period.index if ref.code == "period_index" else period.per_year)
+            return pl.Series(ref.key, [value] * targets.height, dtype=dtype)
         if ref.aggregate == "children":
             series = self._children_total(ref.code, ref.column, period, targets)
         else:

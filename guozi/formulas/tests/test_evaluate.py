@@ -19,8 +19,15 @@ from guozi.formulas import (
 from guozi.formulas.engine import _PlanBuilder
 
 NAN, INF = float("nan"), float("inf")
-FIELDS = {"a": "number", "b": "number", "c": "number", "p": "bool", "q": "bool", "t": "text",
-          "u": "text"}
+FIELDS = {
+    "a": "number",
+    "b": "number",
+    "c": "number",
+    "p": "bool",
+    "q": "bool",
+    "t": "text",
+    "u": "text",
+}
 RESOLVER = ChainResolver([FieldResolver(FIELDS), ContextResolver()])
 DTYPES = {"number": pl.Float64, "bool": pl.Boolean, "text": pl.String}
 
@@ -97,8 +104,10 @@ def test_overflow_and_non_finite_inputs_are_undefined():
 def test_integer_and_null_typed_columns():
     compiled = compile_formula("a / 2 + b", RESOLVER)
     frame = pl.DataFrame(
-        {"field:a": pl.Series([3, None, 10**15], dtype=pl.Int64),
-         "field:b": pl.Series([None, None, None], dtype=pl.Null)}
+        {
+            "field:a": pl.Series([3, None, 10**15], dtype=pl.Int64),
+            "field:b": pl.Series([None, None, None], dtype=pl.Null),
+        }
     )
     result = compiled.evaluate(frame)
     assert result["status"].to_list() == [MISSING] * 3
@@ -164,8 +173,9 @@ def test_not():
 
 
 def test_if_follows_the_condition_and_only_the_chosen_branch():
-    results = run("if(p, a, b)", p=[True, False, None, True], a=[1.0, 1.0, 1.0, None],
-                  b=[None, 2.0, 2.0, 2.0])
+    results = run(
+        "if(p, a, b)", p=[True, False, None, True], a=[1.0, 1.0, 1.0, None], b=[None, 2.0, 2.0, 2.0]
+    )
     assert results == [(1.0, OK), (2.0, OK), (None, MISSING), (None, MISSING)]
     assert run("if(a > 0, a, 1 / b)", a=[5.0, -1.0], b=[0.0, 0.0]) == [
         (5.0, OK),
@@ -177,7 +187,9 @@ def test_if_follows_the_condition_and_only_the_chosen_branch():
 
 def test_coalesce_takes_the_first_ok_argument():
     results = run(
-        "coalesce(a / b, c, 0)", a=[1.0, 1.0, None, 1.0], b=[2.0, 0.0, 1.0, 0.0],
+        "coalesce(a / b, c, 0)",
+        a=[1.0, 1.0, None, 1.0],
+        b=[2.0, 0.0, 1.0, 0.0],
         c=[9.0, 9.0, None, None],
     )
     assert results == [(0.5, OK), (9.0, OK), (0.0, OK), (0.0, OK)]
@@ -225,9 +237,11 @@ def test_abs_min_max():
 def test_monthly_flow_from_year_to_date_values():
     results = run(
         "monthly(a)",
-        **{"context:period_index": [1.0, 2.0, 3.0, 2.0, None],
-           "field:a": [10.0, 25.0, 40.0, 25.0, 1.0],
-           "field:a-1": [None, 10.0, 25.0, None, 0.0]},
+        **{
+            "context:period_index": [1.0, 2.0, 3.0, 2.0, None],
+            "field:a": [10.0, 25.0, 40.0, 25.0, 1.0],
+            "field:a-1": [None, 10.0, 25.0, None, 0.0],
+        },
     )
     assert results == [(10.0, OK), (15.0, OK), (15.0, OK), (None, MISSING), (None, MISSING)]
 
@@ -235,16 +249,21 @@ def test_monthly_flow_from_year_to_date_values():
 def test_annualized():
     results = run(
         "annualized(a)",
-        **{"context:period_index": [3.0, 1.0, 0.0], "context:periods_per_year": [12.0, 4.0, 12.0],
-           "field:a": [30.0, 5.0, 1.0]},
+        **{
+            "context:period_index": [3.0, 1.0, 0.0],
+            "context:periods_per_year": [12.0, 4.0, 12.0],
+            "field:a": [30.0, 5.0, 1.0],
+        },
     )
     assert results == [(120.0, OK), (20.0, OK), (None, UNDEFINED)]
 
 
 def test_consecutive():
-    columns = {"field:p": [True, True, False, None, True],
-               "field:p-1": [True, False, True, True, None],
-               "field:p-2": [True, True, True, False, True]}
+    columns = {
+        "field:p": [True, True, False, None, True],
+        "field:p-1": [True, False, True, True, None],
+        "field:p-2": [True, True, True, False, True],
+    }
     assert run("consecutive(p, 3)", **columns) == [
         (True, OK),
         (False, OK),
@@ -258,9 +277,7 @@ def test_literal_only_formulas_fill_every_row():
     compiled = compile_formula("1 + 2 > 2", RESOLVER)
     frame = pl.DataFrame({"anything": [1, 2, 3]})
     assert compiled.evaluate(frame).rows() == [(True, OK)] * 3
-    assert compile_formula("1 / 0", RESOLVER).evaluate(frame)["status"].to_list() == [
-        UNDEFINED
-    ] * 3
+    assert compile_formula("1 / 0", RESOLVER).evaluate(frame)["status"].to_list() == [UNDEFINED] * 3
 
 
 def test_evaluate_many_names_its_columns_and_keeps_row_order():
@@ -270,18 +287,33 @@ def test_evaluate_many_names_its_columns_and_keeps_row_order():
         "label": compile_formula("if(p, t, 'none')", RESOLVER),
     }
     frame = pl.DataFrame(
-        {"field:a": [3.0, 1.0, 2.0], "field:b": [4.0, 0.0, 8.0], "field:p": [True, True, None],
-         "field:t": ["x", "y", "z"], "id": [30, 10, 20]}
+        {
+            "field:a": [3.0, 1.0, 2.0],
+            "field:b": [4.0, 0.0, 8.0],
+            "field:p": [True, True, None],
+            "field:t": ["x", "y", "z"],
+            "id": [30, 10, 20],
+        }
     )
     result = evaluate_many(rules, frame)
-    assert result.columns == ["ratio", "ratio__status", "high", "high__status", "label",
-                              "label__status"]
+    assert result.columns == [
+        "ratio",
+        "ratio__status",
+        "high",
+        "high__status",
+        "label",
+        "label__status",
+    ]
     assert result.rows() == [
         (0.75, OK, True, OK, "x", OK),
         (None, UNDEFINED, None, UNDEFINED, "y", OK),
         (0.25, OK, False, OK, None, MISSING),
     ]
-    assert isinstance(plan_many(rules, frame.lazy()), pl.LazyFrame)
+    kept = evaluate_many({"ratio": rules["ratio"]}, frame, keep=["id"])
+    assert kept.rows() == [(30, 0.75, OK), (10, None, UNDEFINED), (20, 0.25, OK)]
+    lazy = plan_many(rules, frame.lazy())
+    assert isinstance(lazy, pl.LazyFrame)
+    assert lazy.collect().equals(result)
     assert evaluate_many({}, frame).width == 0
 
 
@@ -338,8 +370,21 @@ def test_reference_interpreter_needs_a_compiled_tree():
 
 def test_no_nan_or_infinity_ever_comes_out():
     compiled = compile_formula("a * b - c / a", RESOLVER)
-    frame = pl.DataFrame({"field:a": [0.0, 1e308, NAN, -0.0], "field:b": [INF, 10.0, 1.0, 1.0],
-                          "field:c": [0.0, 1.0, 1.0, 0.0]})
+    frame = pl.DataFrame(
+        {
+            "field:a": [0.0, 1e308, NAN, -0.0],
+            "field:b": [INF, 10.0, 1.0, 1.0],
+            "field:c": [0.0, 1.0, 1.0, 0.0],
+        }
+    )
     result = compiled.evaluate(frame)
     assert all(v is None or math.isfinite(v) for v in result["value"].to_list())
     assert result["status"].to_list() == [UNDEFINED] * 4
+
+
+def test_the_package_example_runs():
+    import doctest
+
+    import guozi.formulas
+
+    assert doctest.testmod(guozi.formulas).failed == 0

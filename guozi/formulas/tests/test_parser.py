@@ -238,8 +238,16 @@ def test_not_text_is_refused():
 
 
 def test_very_deep_nesting_is_an_error_not_a_crash():
-    with pytest.raises(FormulaError):
-        parse("(" * 3000 + "a" + ")" * 3000)
+    assert isinstance(parse("a" + " + a" * 199), Binary)
+    for text in ("a" + " + a" * 200, "-" * 500 + "a", "f(" * 101 + "a" + ")" * 101):
+        error = error_of(text)
+        assert error.code == "too_deep"
+        assert "200" in error.message_en
+
+
+def test_a_formula_has_a_length_limit():
+    error = error_of("a" + " + a" * 5000)
+    assert error.code == "too_long"
 
 
 @pytest.mark.parametrize(

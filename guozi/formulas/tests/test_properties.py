@@ -1,6 +1,7 @@
 """The vectorised engine agrees with the plain Python reference on random formulas and data."""
 
 import math
+from functools import cache
 
 import polars as pl
 from hypothesis import HealthCheck, given, reject, settings
@@ -18,15 +19,33 @@ from guozi.formulas import (
     to_text,
 )
 
-FIELDS = {"n1": "number", "n2": "number", "n3": "number", "b1": "bool", "b2": "bool",
-          "t1": "text", "t2": "text"}
+FIELDS = {
+    "n1": "number",
+    "n2": "number",
+    "n3": "number",
+    "b1": "bool",
+    "b2": "bool",
+    "t1": "text",
+    "t2": "text",
+}
 INTEGER_FIELDS = {"n3", "period_index", "periods_per_year"}
 RESOLVER = ChainResolver([FieldResolver(FIELDS), ContextResolver()])
 
 LEAVES = {
     "number": st.sampled_from(
-        ["n1", "n2", "n3", "0", "1", "2.5", "0.1", "1e308", "5%", "period_index",
-         "periods_per_year"]
+        [
+            "n1",
+            "n2",
+            "n3",
+            "0",
+            "1",
+            "2.5",
+            "0.1",
+            "1e308",
+            "5%",
+            "period_index",
+            "periods_per_year",
+        ]
     ),
     "bool": st.sampled_from(["b1", "b2", "true", "false"]),
     "text": st.sampled_from(["t1", "t2", '"x"', "''"]),
@@ -41,6 +60,7 @@ def infix(left, ops, right):
     return st.tuples(left, st.sampled_from(ops), right).map(lambda t: f"({t[0]} {t[1]} {t[2]})")
 
 
+@cache
 def formulas(kind: str, depth: int) -> st.SearchStrategy[str]:
     if depth == 0:
         return LEAVES[kind]
@@ -90,12 +110,30 @@ ANY_FORMULA = st.sampled_from(["number", "bool", "text"]).flatmap(lambda k: form
 
 FLOATS = st.one_of(
     st.none(),
-    st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, 2.5, -2.5, 0.1, 3.0, 12.0, 1e308, -1e308,
-                     float("nan"), float("inf"), float("-inf")]),
+    st.sampled_from(
+        [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            2.5,
+            -2.5,
+            0.1,
+            3.0,
+            12.0,
+            1e308,
+            -1e308,
+            float("nan"),
+            float("inf"),
+            float("-inf"),
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True),
 )
-INTEGERS = st.one_of(st.none(), st.sampled_from([0, 1, -1, 2, 3, 12]),
-                     st.integers(-(2**63), 2**63 - 1))
+INTEGERS = st.one_of(
+    st.none(), st.sampled_from([0, 1, -1, 2, 3, 12]), st.integers(-(2**63), 2**63 - 1)
+)
 VALUES = {
     "bool": (st.one_of(st.none(), st.booleans()), pl.Boolean),
     "text": (st.sampled_from([None, "x", "y", ""]), pl.String),
@@ -128,14 +166,17 @@ def compile_or_reject(text: str):
         reject()
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(text=ANY_FORMULA, data=st.data())
 def test_vectorised_engine_matches_the_reference(text, data):
     compiled = compile_or_reject(text)
     rows = data.draw(st.integers(1, 6), label="rows")
-    columns = [data.draw(column_strategy(ref, rows), label=ref.key)
-               for ref in sorted(compiled.refs, key=lambda r: r.key)]
+    columns = [
+        data.draw(column_strategy(ref, rows), label=ref.key)
+        for ref in sorted(compiled.refs, key=lambda r: r.key)
+    ]
     frame = pl.DataFrame(columns) if columns else pl.DataFrame({"row": list(range(rows))})
     result = evaluate_many({"f": compiled}, frame)
     assert result.height == rows
