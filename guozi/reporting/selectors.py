@@ -6,7 +6,7 @@ from datetime import date
 
 from guozi.lib import clock
 from guozi.lib.periods import Period
-from guozi.registry.models import Enterprise
+from guozi.registry.models import Enterprise, Supervisor
 from guozi.registry.selectors import get_visible_enterprise, visible_enterprises
 from guozi.registry.tree import tree_at
 
@@ -149,6 +149,10 @@ def completeness(user, form: Form, period: Period) -> Completeness:
         for e in expected
     ]
     result = Completeness(period=period, rows=rows, today=clock.today())
+    supervisors = dict(Supervisor.objects.values_list("id", "name_zh"))
+    result.by["supervisor"] = result.grouped(
+        lambda r: supervisors.get(tree.supervisor(r.enterprise.id), "—")
+    )
     groups = {g: enterprises.get(g) for g in tree.supervisor_of_group}
     result.by["group"] = result.grouped(
         lambda r: getattr(groups.get(tree.group_of(r.enterprise.id)), "name", "—")

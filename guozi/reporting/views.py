@@ -126,6 +126,9 @@ def _page_context(request, submission, entered=None, cell_errors=None, violation
         "causes": Cause.choices,
         "pending": Decision.PENDING,
         "blocking": services.blocking_problems(submission) if can_fill else [],
+        "can_extend": submission.state in services.EDITABLE
+        and permissions.can_manage_deadlines(request.user, submission.enterprise.supervisor_id),
+        "quality": selectors.quality_record(submission.enterprise, submission.form),
     }
 
 

@@ -1,5 +1,7 @@
 """Filling in, checking, submitting, approving, returning and reopening fast reports."""
 
+from datetime import timedelta
+
 import pytest
 
 from guozi.accounts.models import Notification
@@ -345,3 +347,42 @@ def test_pending_waiver_is_decided_once(cast, fast_report):
     )
     waiver.refresh_from_db()
     assert waiver.decision == Decision.REFUSED
+
+
+def test_a_deadline_is_extended_by_the_supervisor_with_a_reason(cast, fast_report):
+    submission = open_report(cast, fast_report, cast.a11, cast.sub_reporter)
+    later = submission.due_date + timedelta(days=10)
+    with pytest.raises(Forbidden):
+        services.deadline_extend(
+            acting_user=cast.sub_reporter, submission=submission, to=later, reason="系统故障"
+        )
+    with pytest.raises(DomainError):
+        services.deadline_extend(
+            acting_user=cast.analyst, submission=submission, to=later, reason=""
+        )
+    services.deadline_extend(
+        acting_user=cast.analyst, submission=submission, to=later, reason="系统故障"
+    )
+    submission.refresh_from_db()
+    assert submission.effective_due == later
+    assert submission.events.filter(action=Action.EXTEND).exists()
+
+
+def test_completeness_counts_late_and_missing(cast, fast_report, settings):
+    from guozi.reporting.selectors import completeness
+
+    settings.GUOZI_TODAY = "2026-08-05"  # before any July deadline
+    on_time = filled(cast, fast_report, cast.a11, cast.sub_reporter)
+    services.submit(acting_user=cast.sub_reporter, submission=on_time)
+    counts = completeness(cast.analyst, fast_report, JULY).counts()
+    assert (counts["received"], counts["on_time"], counts["late"]) == (1, 1, 0)
+    assert counts["missing"] == counts["expected"] - 1
+    settings.GUOZI_TODAY = "2026-08-28"  # every July deadline has passed
+    report = completeness(cast.analyst, fast_report, JULY)
+    counts = report.counts()
+    assert counts["on_time"] == 1
+    assert counts["late"] == counts["missing"] == counts["expected"] - 1
+    late_names = {row.enterprise.name_zh for row in report.late_rows()}
+    assert "辽钢板材鞍山加工厂" not in late_names and "辽钢板材有限公司" in late_names
+    dalian = completeness(cast.dl_analyst, fast_report, JULY)
+    assert {row.enterprise.id for row in dalian.rows} == {cast.d.id}
