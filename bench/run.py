@@ -6,7 +6,8 @@ Every figure is measured in this run, on this machine, against the targets of th
   directory, filtered and searched   median < 100 ms (1 client), p95 < 400 ms (4 clients),
                                      as the supervisor and as an enterprise user, DEBUG off
   subtree of the largest group       < 50 ms as of a date
-Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look).
+Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look), BENCH_ONLY=registry
+or BENCH_ONLY=reports for one part; the reporting benchmarks are described in bench/reports.py.
 """
 
 import http.cookiejar
@@ -240,12 +241,20 @@ def bench_subtree(data_dir: str) -> None:
 
 
 def main() -> None:
-    print(f"Guozi benchmarks, scale {SCALE}, SQLite, {os.cpu_count()} cores", flush=True)
-    data_dir = tempfile.mkdtemp(prefix="guozi-bench-")
-    bench_load(data_dir)
-    bench_subtree(data_dir)
-    bench_web(data_dir)
-    bench_import(data_dir)
+    only = os.environ.get("BENCH_ONLY", "registry,reports").split(",")
+    print(f"Guozi benchmarks ({', '.join(only)}), {os.cpu_count()} cores", flush=True)
+    if "registry" in only:
+        print(f"Registry at scale {SCALE}, SQLite", flush=True)
+        data_dir = tempfile.mkdtemp(prefix="guozi-bench-")
+        bench_load(data_dir)
+        bench_subtree(data_dir)
+        bench_web(data_dir)
+        bench_import(data_dir)
+    if "reports" in only:
+        import reports
+
+        print(f"Reporting at {reports.ENTERPRISES} enterprises, SQLite and PostgreSQL", flush=True)
+        reports.main()
     width = max(len(name) for name, *_ in RESULTS)
     print(f"\n{'benchmark'.ljust(width)}  {'measured':>10}  {'target':>10}  result")
     for name, value, target, verdict in RESULTS:
