@@ -173,9 +173,10 @@ def batch_write(
     result.changed = len(updates)
     audit_record(
         actor=acting_user,
-        action="reporting.batch_write",
+        action="update",
         instance=form,
         after={
+            "event": "batch_write",
             "period": str(period),
             "channel": channel,
             "created": result.created,

@@ -79,7 +79,7 @@ def framework_load(*, text: str, source: str, acting_user=None) -> FormVersion:
     )
     audit_record(
         actor=acting_user,
-        action="reporting.framework_load",
+        action="create",
         instance=version,
         after={"form": form.code, "version": version.version, "source": source},
     )

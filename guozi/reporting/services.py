@@ -79,7 +79,7 @@ def submission_open(
     )
     audit_record(
         actor=acting_user,
-        action="reporting.submission_open",
+        action="create",
         instance=submission,
         after={"period": str(period), "scope": scope},
         enterprise_id=enterprise.id,
@@ -208,6 +208,20 @@ def resubmission_diff(submission: Submission) -> dict[str, tuple]:
     }
 
 
+def revisions_since_first_submission(submission: Submission) -> dict[str, tuple]:
+    """Cells that differ from what was first submitted: cell → (as first reported, now)."""
+    first = submission.events.filter(action=Action.SUBMIT).order_by("id").first()
+    if first is None:
+        return {}
+    then = values_at(submission, first.version_id_at)
+    now = submission.cells
+    return {
+        cell: (then.get(cell), now.get(cell))
+        for cell in sorted(set(then) | set(now))
+        if then.get(cell) != now.get(cell)
+    }
+
+
 def _last_version_id(submission: Submission) -> int | None:
     last = submission.versions.order_by("-id").values_list("id", flat=True).first()
     return last
@@ -225,9 +239,9 @@ def _event(submission, action, user, reason="", named=None) -> SubmissionEvent:
     )
     audit_record(
         actor=user,
-        action=f"reporting.{action}",
+        action="update",
         instance=submission,
-        after={"state": submission.state, "reason": reason, "named": named or []},
+        after={"event": action, "state": submission.state, "reason": reason, "named": named or []},
         enterprise_id=submission.enterprise_id,
     )
     return event
@@ -522,9 +536,9 @@ def explanation_request(
     )
     audit_record(
         actor=acting_user,
-        action=f"reporting.{kind}_request",
+        action="create",
         instance=explanation,
-        after={"rule": rule, "cause": cause, "text": text.strip()},
+        after={"event": f"{kind}_request", "rule": rule, "cause": cause, "text": text.strip()},
         enterprise_id=submission.enterprise_id,
     )
     if kind == Explanation.Kind.WAIVER:
@@ -551,9 +565,13 @@ def explanation_decide(*, acting_user, explanation: Explanation, accept: bool, n
     explanation.save()
     audit_record(
         actor=acting_user,
-        action="reporting.explanation_decide",
+        action="update",
         instance=explanation,
-        after={"decision": explanation.decision, "note": explanation.decision_note},
+        after={
+            "event": "decision",
+            "decision": explanation.decision,
+            "note": explanation.decision_note,
+        },
         enterprise_id=submission.enterprise_id,
     )
     zh, en = _label(submission)

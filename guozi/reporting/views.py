@@ -123,6 +123,7 @@ def _page_context(request, submission, entered=None, cell_errors=None, violation
         "diff": _diff_rows(definition, services.resubmission_diff(submission))
         if can_review and submission.state == State.SUBMITTED
         else [],
+        "revised": _diff_rows(definition, services.revisions_since_first_submission(submission)),
         "causes": Cause.choices,
         "pending": Decision.PENDING,
         "blocking": services.blocking_problems(submission) if can_fill else [],

@@ -283,6 +283,10 @@ def test_approval_locks_and_reopening_needs_the_supervisor(cast, fast_report):
         channel="web",
     )
     assert ValueVersion.objects.filter(submission=submission).last().after_approval
+    submission.refresh_from_db()
+    assert services.revisions_since_first_submission(submission) == {
+        "cash.current": (200 * 1_000_000, 201 * 1_000_000)
+    }
 
 
 def test_consolidated_above_its_parts_is_a_warning(cast, fast_report):
