@@ -279,8 +279,13 @@ RULE_KEYS = {
 PERIOD_TYPES = ("month", "quarter", "half", "year")
 
 
-def parse_definition(text: str, source: str = "<framework>") -> FormDefinition:
-    """Read and check a framework file; raise DefinitionError listing every problem."""
+def parse_definition(text: str, source: str = "<framework>", base_of=None) -> FormDefinition:
+    """Read and check a framework file; raise DefinitionError listing every problem.
+
+    A file may take its sections, fields and rules from another form (`fields_from: CODE`,
+    optionally `exclude_rules: [...]`): `base_of(code)` gives that form's definition data. The
+    definition keeps the merged data, so a stored version never depends on another one.
+    """
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -297,7 +302,34 @@ def parse_definition(text: str, source: str = "<framework>") -> FormDefinition:
         raise DefinitionError(source, [Problem(where, _("not valid YAML"))]) from error
     if not isinstance(data, dict):
         raise DefinitionError(source, [Problem("", _("the file must be a YAML mapping"))])
+    if "fields_from" in data:
+        data = _merged(data, source, base_of)
     return definition_from_data(data, source)
+
+
+def _merged(data: dict, source: str, base_of) -> dict:
+    code = data["fields_from"]
+    base = base_of(code) if base_of else None
+    if base is None:
+        raise DefinitionError(
+            source, [Problem(".fields_from", _("no such form “%(value)s”") % {"value": code})]
+        )
+    merged = {k: v for k, v in data.items() if k not in ("fields_from", "exclude_rules")}
+    for key in ("sections", "fields", "rules"):
+        merged.setdefault(key, base.get(key) or [])
+    excluded = set(data.get("exclude_rules") or [])
+    unknown = excluded - {rule.get("code") for rule in merged["rules"]}
+    if unknown:
+        raise DefinitionError(
+            source,
+            [
+                Problem(
+                    ".exclude_rules", _("no such rule “%(value)s”") % {"value": sorted(unknown)[0]}
+                )
+            ],
+        )
+    merged["rules"] = [rule for rule in merged["rules"] if rule.get("code") not in excluded]
+    return merged
 
 
 def definition_from_data(data: dict, source: str = "<framework>") -> FormDefinition:

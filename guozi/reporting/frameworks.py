@@ -4,6 +4,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+import yaml
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ def built_in_files() -> list[Path]:
 @transaction.atomic
 def framework_load(*, text: str, source: str, acting_user=None) -> FormVersion:
     """Load one form version; loading the same file again changes nothing."""
-    definition = parse_definition(text, source)
+    definition = parse_definition(text, source, base_of=_base_definition)
     digest = hashlib.sha256(text.encode()).hexdigest()
     form, _created = Form.objects.get_or_create(
         code=definition.form,
@@ -84,6 +85,15 @@ def framework_load(*, text: str, source: str, acting_user=None) -> FormVersion:
         after={"form": form.code, "version": version.version, "source": source},
     )
     return version
+
+
+def _base_definition(code: str) -> dict | None:
+    """The data of the latest loaded version of a form, else of the built-in file of that name."""
+    version = FormVersion.objects.filter(form__code=code).order_by("-valid_from_date").first()
+    if version is not None:
+        return version.definition
+    path = BUILT_IN / f"{code}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def load_built_in(acting_user=None) -> list[FormVersion]:

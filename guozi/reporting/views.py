@@ -29,19 +29,25 @@ def _form(request) -> Form:
     return form
 
 
-def _period(request) -> Period:
+def _period(request, form: Form) -> Period:
     raw = request.GET.get("period") or request.POST.get("period") or ""
     try:
-        return Period.parse(raw)
+        period = Period.parse(raw)
+        if period.type == form.period_type:
+            return period
     except ValueError:
-        if raw:
-            messages.warning(request, _("%(value)s is not a period.") % {"value": raw[:20]})
-        return last_closed(clock.today(), "month")
+        pass
+    if raw:
+        messages.warning(
+            request, _("%(value)s is not a period of this form.") % {"value": raw[:20]}
+        )
+    return last_closed(clock.today(), form.period_type)
 
 
 @scoped(Scope.PORTFOLIO)
 def period_page(request):
-    form, period = _form(request), _period(request)
+    form = _form(request)
+    period = _period(request, form)
     report = selectors.completeness(request.user, form, period)
     fillable = permissions.fillable_roots(request.user)
     return render(
@@ -58,6 +64,7 @@ def period_page(request):
             "previous": period.previous(),
             "next": period.next(),
             "today": clock.today(),
+            "forms": Form.objects.all(),
         },
     )
 
@@ -65,7 +72,8 @@ def period_page(request):
 @require_POST
 @scoped(Scope.PORTFOLIO)
 def open_submission(request):
-    form, period = _form(request), _period(request)
+    form = _form(request)
+    period = _period(request, form)
     try:
         enterprise = get_visible_enterprise(request.user, int(request.POST.get("enterprise", 0)))
         submission = services.submission_open(

@@ -167,3 +167,29 @@ def test_a_year_without_a_calendar_has_no_deadline_until_one_is_loaded(cast, fas
     CalendarYear.objects.create(year=2027, schedule=schedule)
     # 31 Dec 2026 + 10 working days, skipping 1–3 Jan 2027 and the weekends.
     assert str(Deadlines(fast_report.id, definition, period).due(cast.ln.id, 1)) == "2027-01-15"
+
+
+def test_the_final_accounts_share_the_fast_reports_fields(fast_report):
+    from guozi.reporting.models import Form
+
+    final = Form.objects.get(code="final_accounts")
+    definition = definition_of(version_in_force(final, Period.parse("2025")))
+    fast = definition_of(version_in_force(fast_report, Period.parse("2025-12")))
+    assert (final.basis, final.period_type) == ("final", "year")
+    assert definition.fields == fast.fields
+    assert "bs_identity" in definition.rules_by_code
+    assert "ytd_revenue_rises" not in definition.rules_by_code
+
+
+def test_fields_from_an_unknown_form_or_rule_is_refused():
+    text = 'form: x\nversion: "1"\nvalid_from: "2020"\nperiod_type: year\nfields_from: nope\n'
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(text, "x.yaml", base_of=lambda code: None)
+    assert "nope" in str(caught.value)
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition(
+            text + "exclude_rules: [no_rule]\n",
+            "x.yaml",
+            base_of=lambda code: {"sections": [], "fields": [], "rules": []},
+        )
+    assert "no_rule" in str(caught.value)

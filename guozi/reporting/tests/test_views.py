@@ -117,3 +117,10 @@ def test_the_review_queue_shows_what_the_reviewer_decides(cast, fast_report, cli
     assert submission in client.get("/reporting/reviews/").context["queue"]
     login(cast.reviewer)  # the supervisor approves groups, not their subsidiaries
     assert submission not in client.get("/reporting/reviews/").context["queue"]
+
+
+def test_the_final_accounts_page_uses_yearly_periods(cast, fast_report, client, login):
+    login(cast.analyst)
+    page = client.get("/reporting/?form=final_accounts&period=2026-07")
+    assert page.status_code == 200
+    assert str(page.context["period"]) == "2025"  # the last closed year, not a month
