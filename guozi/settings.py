@@ -47,6 +47,12 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # The one clock (DESIGN.md "One clock"): `guozi.lib.clock.today()` reads this.
 GUOZI_TODAY = os.environ.get("GUOZI_TODAY", "")
+# Limits on uploaded report workbooks: file size, unzipped size, and compression ratio (a zip bomb).
+GUOZI_IMPORT_MAX_BYTES = int(os.environ.get("GUOZI_IMPORT_MAX_BYTES", str(50 * 2**20)))
+GUOZI_IMPORT_MAX_UNCOMPRESSED = int(
+    os.environ.get("GUOZI_IMPORT_MAX_UNCOMPRESSED", str(500 * 2**20))
+)
+GUOZI_IMPORT_MAX_RATIO = int(os.environ.get("GUOZI_IMPORT_MAX_RATIO", "100"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",

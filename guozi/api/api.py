@@ -29,6 +29,7 @@ install_error_handlers(api)
 
 for module in (enterprises, tree, supervisors, memberships, imports):
     api.add_router("", module.router)
+api.add_router("/reporting", "guozi.reporting.api.router")
 
 enforce_scopes(api)
 

@@ -21,6 +21,8 @@ class JobStatus(models.TextChoices):
 KIND_LABELS = {
     "enterprise_import": _("Enterprise import"),
     "enterprise_export": _("Enterprise export"),
+    "report_import": _("Report import"),
+    "report_reminders": _("Report deadline reminders"),
     "housekeeping": _("Housekeeping"),
     "ping": _("Worker check"),
 }

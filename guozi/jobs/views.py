@@ -23,6 +23,11 @@ COUNT_LABELS = {
     "task_results": _("Task results deleted"),
     "uploads": _("Uploads deleted"),
     "notifications": _("Read notifications deleted"),
+    "sent": pgettext_lazy("number of", "Sent"),
+    "rules": pgettext_lazy("number of", "Rule results"),
+    "with_rule_errors": _("Reports with rule errors"),
+    "with_rule_warnings": _("Reports with rule warnings"),
+    "valid_only": _("Only the valid reports"),
 }
 
 

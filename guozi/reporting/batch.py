@@ -21,6 +21,7 @@ from . import permissions
 from .expected import Deadlines
 from .frameworks import definition_of, version_in_force
 from .models import Form, PeriodLock, ReportScope, State, Submission, ValueVersion
+from .services import merge_cells, too_many_rows
 from .validation import validate_period
 
 CHUNK = 2000
@@ -109,12 +110,13 @@ def batch_write(
             fields={"__all__": problems[:200]},
         )
     version = version_in_force(form, period)
+    definition = definition_of(version)
     existing = _existing(form, period, {i.enterprise_id for i in items})
     result = BatchResult()
     missing = [i for i in items if (i.enterprise_id, i.scope) not in existing]
     if missing:
         tree = tree_at(period.end)
-        deadlines = Deadlines(form.id, definition_of(version), period)
+        deadlines = Deadlines(form.id, definition, period)
         created = Submission.objects.bulk_create(
             (
                 Submission(
@@ -139,24 +141,15 @@ def batch_write(
         result.created = len(missing)
     now = clock.now()
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
-    updates, versions = [], []
+    updates, versions, overflow = [], [], []
     for item in items:
         submission = existing[(item.enterprise_id, item.scope)]
-        changes = {
-            cell: [submission.cells.get(cell), value]
-            for cell, value in item.stored.items()
-            if submission.cells.get(cell) != value
-        }
+        cells, changes = merge_cells(definition, submission.cells, item.stored)
+        overflow.extend(f"{item.label}: {problem}" for problem in too_many_rows(definition, cells))
         result.submission_ids.append(submission.id)
         if not changes:
             result.unchanged += 1
             continue
-        cells = dict(submission.cells)
-        for cell, (_old, new) in changes.items():
-            if new is None:
-                cells.pop(cell, None)
-            else:
-                cells[cell] = new
         updates.append((json.dumps(cells, ensure_ascii=False), now, submission.id))
         versions.append(
             ValueVersion(
@@ -167,6 +160,12 @@ def batch_write(
                 changes=changes,
                 after_approval=submission.revisions_after_approval > 0,
             )
+        )
+    if overflow:  # the transaction rolls back the drafts created above
+        raise DomainError(
+            _("Nothing was written: %(n)s problems.") % {"n": len(overflow)},
+            code="batch",
+            fields={"__all__": overflow[:200]},
         )
     _update_cells(updates)
     ValueVersion.objects.bulk_create(versions, batch_size=CHUNK)

@@ -49,9 +49,16 @@ class DefinitionError(Exception):
 
 @dataclass(frozen=True)
 class Section:
+    """A part of the form; a floating section (浮动行) has as many rows as the filer adds, each
+    named by its key (a lender, a product), and each of its fields totals its rows."""
+
     code: str
     name_zh: str
     name_en: str
+    floating: bool = False
+    key_zh: str = ""
+    key_en: str = ""
+    max_rows: int = 50
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class FieldDef:
     choices: tuple[str, ...] = ()
     help_zh: str = ""
     help_en: str = ""
+    floating: bool = False  # in a floating section: entered per row, `code.column` is the total
 
     @property
     def numeric(self) -> bool:
@@ -244,6 +252,7 @@ FORM_KEYS = {
     "renamed",
     "split",
 }
+SECTION_KEYS = {"code", "name_zh", "name_en", "floating", "key_zh", "key_en", "max_rows"}
 FIELD_KEYS = {
     "code",
     "name_zh",
@@ -357,7 +366,7 @@ class _Definition(_Reader):
             if scope not in SCOPES:
                 self.fail(".scopes", _("unknown scope “%(value)s”") % {"value": scope})
         sections = self._sections(data.get("sections") or [])
-        fields = self._fields(data.get("fields") or [], unit, {s.code for s in sections})
+        fields = self._fields(data.get("fields") or [], unit, sections)
         rules = self._rules(data.get("rules") or [], {f.code: f for f in fields})
         definition = FormDefinition(
             form=form,
@@ -399,18 +408,26 @@ class _Definition(_Reader):
             if not isinstance(item, dict):
                 self.fail(path, _("must be a mapping"))
                 continue
+            self.unknown_keys(item, SECTION_KEYS, path)
+            floating = bool(item.get("floating", False))
             sections.append(
                 Section(
                     code=self.text(item, "code", path),
                     name_zh=self.text(item, "name_zh", path),
                     name_en=self.text(item, "name_en", path),
+                    floating=floating,
+                    key_zh=self.text(item, "key_zh", path, required=floating),
+                    key_en=self.text(item, "key_en", path, required=floating),
+                    max_rows=self.integer(item, "max_rows", path, 50) or 50,
                 )
             )
         if not sections:
             self.fail(".sections", _("a form needs at least one section"))
         return sections
 
-    def _fields(self, items: list, form_unit: str, section_codes: set[str]) -> list[FieldDef]:
+    def _fields(self, items: list, form_unit: str, sections: list[Section]) -> list[FieldDef]:
+        section_codes = {s.code for s in sections}
+        floating_sections = {s.code for s in sections if s.floating}
         fields: list[FieldDef] = []
         seen: set[str] = set()
         for i, item in enumerate(items):
@@ -463,8 +480,11 @@ class _Definition(_Reader):
                     choices=choices,
                     help_zh=self.text(item, "help_zh", path, required=False),
                     help_en=self.text(item, "help_en", path, required=False),
+                    floating=section in floating_sections,
                 )
             )
+            if section in floating_sections and kind not in NUMERIC_KINDS:
+                self.fail(path, _("a floating section holds numbers only"))
         if not fields:
             self.fail(".fields", _("a form needs at least one field"))
         return fields

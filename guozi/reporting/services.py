@@ -37,7 +37,14 @@ from .models import (
     ValueVersion,
 )
 from .validation import validate_period
-from .values import CellError, to_stored
+from .values import (
+    CellError,
+    floating_keys,
+    floating_totals,
+    row_key_problem,
+    split_cell,
+    to_stored,
+)
 
 EDITABLE = (State.DRAFT, State.RETURNED)
 
@@ -88,20 +95,65 @@ def submission_open(
 
 
 def parse_cells(definition: FormDefinition, raw: dict[str, object]) -> tuple[dict, dict]:
-    """Entered values by cell → (stored values, errors by cell); unknown cells are errors."""
+    """Entered values by cell → (stored values, errors by cell); unknown cells are errors.
+
+    Rows of a floating section come as "code#row name.column"; their totals are computed.
+    """
     stored, errors = {}, {}
     fields = definition.fields_by_code
     for cell, value in raw.items():
-        code, _dot, column = cell.partition(".")
+        code, key, column = split_cell(cell)
         field = fields.get(code)
-        if field is None or column not in field.columns:
-            errors[cell] = _("This form has no cell “%(cell)s”.") % {"cell": cell}
+        if field is None or column not in field.columns or (key is not None) != field.floating:
+            if field is not None and field.floating and key is None:
+                errors[cell] = _("This line totals its rows; fill in the rows.")
+            else:
+                errors[cell] = _("This form has no cell “%(cell)s”.") % {"cell": cell}
+            continue
+        problem = row_key_problem(key) if key is not None else None
+        if problem:
+            errors[cell] = problem
             continue
         try:
             stored[cell] = to_stored(field, value)
         except CellError as error:
             errors[cell] = str(error)
     return stored, errors
+
+
+def merge_cells(definition: FormDefinition, cells: dict, stored: dict) -> tuple[dict, dict]:
+    """The cells after writing `stored`, with floating totals kept; and the changes made."""
+    merged = dict(cells)
+    for cell, value in stored.items():
+        if value is None:
+            merged.pop(cell, None)
+        else:
+            merged[cell] = value
+    for cell, total in floating_totals(definition, merged).items():
+        if total is None:
+            merged.pop(cell, None)
+        else:
+            merged[cell] = total
+    changes = {
+        cell: [cells.get(cell), merged.get(cell)]
+        for cell in set(cells) | set(merged)
+        if cells.get(cell) != merged.get(cell)
+    }
+    return merged, changes
+
+
+def too_many_rows(definition: FormDefinition, cells: dict) -> list[str]:
+    problems = []
+    for section in definition.sections:
+        if not section.floating:
+            continue
+        rows = floating_keys(definition.fields_in(section.code), cells)
+        if len(rows) > section.max_rows:
+            problems.append(
+                _("%(section)s has %(n)s rows; at most %(max)s are allowed.")
+                % {"section": section.name_zh, "n": len(rows), "max": section.max_rows}
+            )
+    return problems
 
 
 def _ensure_writable(acting_user, submission: Submission) -> None:
@@ -138,18 +190,13 @@ def cells_write(
         raise DomainError(
             _("Some values could not be read; nothing was saved."), code="cells", fields=errors
         )
-    changes = {}
-    for cell, value in stored.items():
-        old = submission.cells.get(cell)
-        if old != value:
-            changes[cell] = [old, value]
+    cells, changes = merge_cells(definition, submission.cells, stored)
+    too_many = too_many_rows(definition, cells)
+    if too_many:
+        raise DomainError(too_many[0], code="rows")
     if not changes:
         return None
-    for cell, (_old, new) in changes.items():
-        if new is None:
-            submission.cells.pop(cell, None)
-        else:
-            submission.cells[cell] = new
+    submission.cells = cells
     submission.save(update_fields=["cells", "updated_at"])
     version = ValueVersion.objects.create(
         submission=submission,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -16,4 +16,5 @@ urlpatterns = [
         views.cell_history_page,
         name="history",
     ),
+    path("", include("guozi.reporting.urls_files")),
 ]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.db import connection, transaction
 from django.db.models import TextField
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -53,39 +54,41 @@ class Violation:
 
 @dataclass
 class Store:
-    """Cells of one form's submissions, loaded once per period into a polars table.
+    """Cells of one form's submissions, loaded per period, only the cells the rules read.
 
-    The JSON of each submission's cells is decoded by polars, not row by row in Python; the table
-    has a row per (period, enterprise, scope) and a column per cell in formula units.
+    A period whose rules read many cells is decoded from the stored JSON by polars; a period read
+    for a few cells only (a prior year, the history of one line) has those cells extracted by
+    the database. Each period is a polars table: enterprise, scope, and a column per cell in
+    formula units (numbers in the field's unit, percentages as fractions).
     """
 
     form: Form
     definition: FormDefinition
     enterprise_ids: set[int] | None = None
-    raw: dict[tuple[str, int, str], str] = field(default_factory=dict)
-    loaded: set[str] = field(default_factory=set)
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    overrides: dict[tuple[str, int, str], dict] = field(default_factory=dict)
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
-    _frame: pl.DataFrame | None = None
 
-    def load(self, periods: set[str]) -> None:
-        wanted = sorted(periods - self.loaded)
-        if not wanted:
-            return
-        query = Submission.objects.filter(form=self.form, period__in=wanted)
-        if self.enterprise_ids is not None:
-            query = query.filter(enterprise_id__in=sorted(self.enterprise_ids))
-        rows = query.annotate(text=Cast("cells", TextField())).values_list(
-            "period", "enterprise_id", "scope", "text"
-        )
-        for period, enterprise_id, scope, text in rows.iterator(chunk_size=5000):
-            self.raw.setdefault((period, enterprise_id, scope), text)
-        self.loaded.update(wanted)
-        self._frame = None
+    def ensure(self, needs: dict[str, set[str]]) -> None:
+        """Load the cells each period needs that are not loaded yet."""
+        for period, cells in needs.items():
+            have = set(self.frames[period].columns) if period in self.frames else set()
+            missing = sorted(set(cells) - have)
+            if period in self.frames and not missing:
+                continue
+            loaded = self._fetch(period, missing)
+            if period in self.frames:
+                loaded = self.frames[period].join(loaded, on=["enterprise", "scope"], how="left")
+            self.frames[period] = self._with_overrides(period, loaded)
 
     def put(self, period: str, enterprise_id: int, scope: str, cells: dict) -> None:
         """Use these cells instead of the stored ones (a form being edited)."""
-        self.raw[(period, enterprise_id, scope)] = json.dumps(cells)
-        self._frame = None
+        self.overrides[(period, enterprise_id, scope)] = cells
+        if period in self.frames:
+            self.frames[period] = self._with_overrides(period, self.frames[period])
+
+    def frame(self, period: Period) -> pl.DataFrame | None:
+        return self.frames.get(str(period))
 
     def tree(self, period: Period) -> TreeSnapshot:
         key = str(period)
@@ -93,45 +96,87 @@ class Store:
             self.trees[key] = tree_at(period.end)
         return self.trees[key]
 
-    @property
-    def frame(self) -> pl.DataFrame:
-        if self._frame is None:
-            self._frame = _decode(self.raw, self.definition)
-        return self._frame
+    def parents(self, period: Period) -> pl.Series:
+        """The enterprises with subsidiaries on the period's last day."""
+        children = self.tree(period).children
+        return pl.Series([e for e, kids in children.items() if kids], dtype=pl.Int64)
+
+    def _fields(self, cells: list[str]) -> list[tuple[FieldDef, str]]:
+        fields = self.definition.fields_by_code
+        return [(fields[c.rpartition(".")[0]], c) for c in cells if c.rpartition(".")[0] in fields]
+
+    def _fetch(self, period: str, cells: list[str]) -> pl.DataFrame:
+        wanted = self._fields(cells)
+        query = Submission.objects.filter(form=self.form, period=period)
+        if self.enterprise_ids is not None:
+            query = query.filter(enterprise_id__in=sorted(self.enterprise_ids))
+        if len(wanted) > EXTRACT_LIMIT:
+            rows = query.annotate(text=Cast("cells", TextField())).values_list(
+                "enterprise_id", "scope", "text"
+            )
+            texts = list(rows.iterator(chunk_size=5000))
+            return _decode(texts, wanted)
+        columns = {
+            f"c{i}": KeyTextTransform(cell, "cells") for i, (_field, cell) in enumerate(wanted)
+        }
+        rows = list(query.annotate(**columns).values_list("enterprise_id", "scope", *columns))
+        table = pl.DataFrame(
+            rows,
+            schema={
+                "enterprise": pl.Int64,
+                "scope": pl.String,
+                **{cell: pl.String for _f, cell in wanted},
+            },
+            orient="row",
+            strict=False,  # SQLite extracts numbers as numbers, PostgreSQL as text
+        )
+        return table.with_columns(
+            _to_formula_units(f, pl.col(cell).cast(_cell_dtype(f), strict=False), cell)
+            for f, cell in wanted
+        )
+
+    def _with_overrides(self, period: str, frame: pl.DataFrame) -> pl.DataFrame:
+        mine = [(key, cells) for key, cells in self.overrides.items() if key[0] == period]
+        if not mine:
+            return frame
+        wanted = self._fields([c for c in frame.columns if c not in ("enterprise", "scope")])
+        replaced = _decode([(e, s, json.dumps(cells)) for (_p, e, s), cells in mine], wanted)
+        kept = frame.join(
+            replaced.select("enterprise", "scope"), on=["enterprise", "scope"], how="anti"
+        )
+        return pl.concat([kept, replaced.select(frame.columns)], how="vertical_relaxed")
+
+
+EXTRACT_LIMIT = 12  # beyond this many cells, decoding the whole JSON is faster
 
 
 def _cell_dtype(field: FieldDef):
     return pl.Int64 if field.numeric or field.kind == "boolean" else pl.String
 
 
-def _decode(raw: dict, definition: FormDefinition) -> pl.DataFrame:
-    """Stored JSON cells → a table in formula units (numbers in the field's unit, % as fraction)."""
-    keys = list(raw)
-    cells = [(f, f"{f.code}.{c}") for f in definition.fields for c in f.columns]
-    struct = pl.Struct([pl.Field(cell, _cell_dtype(f)) for f, cell in cells])
+def _decode(rows: list[tuple[int, str, str]], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
+    """(enterprise, scope, JSON text) rows → a table of the wanted cells in formula units."""
+    struct = pl.Struct([pl.Field(cell, _cell_dtype(f)) for f, cell in wanted])
     table = pl.DataFrame(
-        {
-            "period": [k[0] for k in keys],
-            "enterprise": pl.Series([k[1] for k in keys], dtype=pl.Int64),
-            "scope": [k[2] for k in keys],
-            "json": list(raw.values()),
-        },
-        schema={"period": pl.String, "enterprise": pl.Int64, "scope": pl.String, "json": pl.String},
+        rows,
+        schema={"enterprise": pl.Int64, "scope": pl.String, "json": pl.String},
+        orient="row",
     )
+    if not wanted:
+        return table.drop("json")
     decoded = table.select(
-        "period", "enterprise", "scope", pl.col("json").str.json_decode(struct).alias("c")
+        "enterprise", "scope", pl.col("json").str.json_decode(struct).alias("c")
     ).unnest("c")
-    return decoded.with_columns(_to_formula_units(f, cell) for f, cell in cells)
+    return decoded.with_columns(_to_formula_units(f, pl.col(cell), cell) for f, cell in wanted)
 
 
-def _to_formula_units(field: FieldDef, cell: str) -> pl.Expr:
-    column = pl.col(cell)
+def _to_formula_units(field: FieldDef, column: pl.Expr, cell: str) -> pl.Expr:
     if field.numeric:
         divisor = field.scale * field.unit_factor * (100 if field.unit == "%" else 1)
         return (column.cast(pl.Float64) / divisor).alias(cell)
     if field.kind == "boolean":
         return (column != 0).alias(cell)
-    return column
+    return column.alias(cell)
 
 
 class Inputs:
@@ -141,17 +186,22 @@ class Inputs:
         self.store = store
         self.fields = definition.fields_by_code
         self.period = period
+        self._cache: dict[tuple, pl.Series] = {}
 
-    def periods_needed(self, refs) -> set[str]:
-        periods = {str(self.period)}
+    def needs(self, refs) -> dict[str, set[str]]:
+        """Which cells of which periods the references read."""
+        found: dict[str, set[str]] = defaultdict(set)
+        found[str(self.period)]
         for ref in refs:
+            if ref.source != "field":
+                continue
             base = self.period.shift(-ref.offset)
-            periods.add(str(base))
+            found[str(base)].add(f"{ref.code}.{ref.column}")
             if ref.column == "prior_year":
-                periods.add(str(base.prior_year()))
+                found[str(base.prior_year())].add(f"{ref.code}.current")
             if ref.column == "opening":
-                periods.add(str(base.first_of_year().previous()))
-        return periods
+                found[str(base.first_of_year().previous())].add(f"{ref.code}.current")
+        return found
 
     def frame(self, rows: list[tuple[int, str]], refs) -> pl.DataFrame:
         targets = pl.DataFrame(
@@ -177,34 +227,35 @@ class Inputs:
 
     def _lookup(self, period: Period, cell: str, targets: pl.DataFrame, scope) -> pl.Series:
         """The cell of each target's report for `period`; `scope` overrides the target's."""
-        frame = self.store.frame
-        if cell not in frame.columns:
+        key = (str(period), cell, scope, id(targets))
+        if key not in self._cache:
+            self._cache[key] = self._join(period, cell, targets, scope)
+        return self._cache[key]
+
+    def _join(self, period: Period, cell: str, targets: pl.DataFrame, scope) -> pl.Series:
+        frame = self.store.frame(period)
+        if frame is None or cell not in frame.columns:
             return pl.Series(cell, [None] * targets.height, dtype=pl.Float64)
-        found = frame.filter(pl.col("period") == str(period)).select("enterprise", "scope", cell)
+        found = frame.select("enterprise", "scope", cell)
         keys = targets if scope is None else targets.with_columns(scope=pl.lit(scope))
         joined = keys.join(found, on=["enterprise", "scope"], how="left").sort("row")
-        values = joined[cell]
-        if scope == STANDALONE or (scope is None and STANDALONE in targets["scope"]):
-            # A leaf files one report, which counts as both scopes.
-            leaves = pl.Series(
-                [not self.store.tree(period).has_children(e) for e in targets["enterprise"]]
-            )
-            wants_standalone = (
-                pl.Series([True] * targets.height)
-                if scope == STANDALONE
-                else targets["scope"] == STANDALONE
-            )
-            fallback = (
-                targets.with_columns(scope=pl.lit(CONSOLIDATED))
-                .join(found, on=["enterprise", "scope"], how="left")
-                .sort("row")[cell]
-            )
-            values = pl.select(
-                pl.when(pl.lit(leaves & wants_standalone) & pl.lit(values).is_null())
-                .then(pl.lit(fallback))
-                .otherwise(pl.lit(values))
-            ).to_series()
-        return values
+        wants_standalone = joined["scope"] == STANDALONE
+        if not wants_standalone.any():
+            return joined[cell]
+        # A leaf files one report, which counts as both scopes.
+        consolidated = (
+            keys.with_columns(scope=pl.lit(CONSOLIDATED))
+            .join(found, on=["enterprise", "scope"], how="left")
+            .sort("row")[cell]
+        )
+        leaf = ~joined["enterprise"].is_in(self.store.parents(period).implode())
+        use_consolidated = wants_standalone & leaf & joined[cell].is_null()
+        return (
+            pl.DataFrame({"own": joined[cell], "other": consolidated, "use": use_consolidated})
+            .select(pl.when(pl.col("use")).then(pl.col("other")).otherwise(pl.col("own")))
+            .to_series()
+            .alias(cell)
+        )
 
     def _cell(self, code: str, column: str, period: Period, targets, scope=None) -> pl.Series:
         values = self._lookup(period, f"{code}.{column}", targets, scope)
@@ -394,6 +445,9 @@ def _monthly(inputs: Inputs, code: str, period: Period, targets) -> pl.Series:
     return value - inputs._cell(code, "current", period.previous(), targets)
 
 
+HISTORY_MIN_POINTS = 10
+
+
 def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Violation]:
     """This month's own flow against the enterprise's history, robust to seasonality.
 
@@ -402,7 +456,7 @@ def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Viola
     peak that recurs every year is no outlier but a sudden jump is.
     """
     field = inputs.fields[rule.field]
-    span = max(rule.window - 12, 6)
+    span = _history_span(rule)
     ratios = {}
     for lag in range(span + 1):
         month = _monthly(inputs, field.code, inputs.period.shift(-lag), targets)
@@ -426,8 +480,12 @@ def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Viola
         table.select("row", current="r0")
         .join(stats, on="row")
         .join(spread, on="row")
-        .filter((pl.col("n") >= 6) & (pl.col("mad") > 0) & pl.col("current").is_not_null())
-        .with_columns(score=(pl.col("current") - pl.col("median")).abs() / (pl.col("mad") * 1.4826))
+        .filter((pl.col("n") >= HISTORY_MIN_POINTS) & pl.col("current").is_not_null())
+        .with_columns(
+            # A floor on the spread: smooth histories would make every small wobble an outlier.
+            spread=pl.max_horizontal(pl.col("mad") * 1.4826, pl.col("median").abs() * 0.1, 0.05)
+        )
+        .with_columns(score=(pl.col("current") - pl.col("median")).abs() / pl.col("spread"))
         .filter(pl.col("score") > float(rule.threshold))
     )
     found = {}
@@ -445,19 +503,21 @@ def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Viola
     return found
 
 
-def history_periods(definition: FormDefinition, period: Period) -> set[str]:
-    spans = [r.window for r in definition.rules if r.kind == "history_outlier"]
-    if not spans:
-        return set()
-    back = max(max(spans) - 12, 6) + 14
-    return {str(period.shift(-k)) for k in range(back)}
-
-
-def periods_for(definition: FormDefinition, period: Period, store: Store) -> set[str]:
+def needs_for(definition: FormDefinition, period: Period) -> dict[str, set[str]]:
+    """The cells of each period that validating `period` reads."""
     compiled = compiled_rules(definition)
     refs = set().union(*(c.refs for c in compiled)) if compiled else set()
-    inputs = Inputs(store, definition, period)
-    return inputs.periods_needed(refs) | history_periods(definition, period)
+    needs = Inputs(None, definition, period).needs(refs)
+    needs[str(period)] |= {f"{f.code}.current" for f in definition.fields if f.required}
+    for rule in definition.rules:
+        if rule.kind == "history_outlier":
+            for back in range(_history_span(rule) + 14):
+                needs[str(period.shift(-back))].add(f"{rule.field}.current")
+    return needs
+
+
+def _history_span(rule: RuleDef) -> int:
+    return max(rule.window - 12, 6)
 
 
 def check(
@@ -467,7 +527,7 @@ def check(
     compiled = compiled_rules(definition)
     inputs = Inputs(store, definition, period)
     refs = set().union(*(c.refs for c in compiled)) if compiled else set()
-    store.load(periods_for(definition, period, store))
+    store.ensure(needs_for(definition, period))
     tree = store.tree(period)
     targets = pl.DataFrame(
         {"enterprise": [r[0] for r in rows], "scope": [r[1] for r in rows]},
@@ -557,9 +617,8 @@ def check_draft(submission: Submission, cells: dict) -> list[Violation]:
     definition = definition_of(submission.version)
     store = Store(submission.form, definition)
     store.enterprise_ids = _with_children(store, period, {submission.enterprise_id})
-    rows = [(submission.enterprise_id, submission.scope)]
-    store.load(periods_for(definition, period, store))
     store.put(submission.period, submission.enterprise_id, submission.scope, cells)
+    rows = [(submission.enterprise_id, submission.scope)]
     return check(store, definition, period, rows)[0]
 
 

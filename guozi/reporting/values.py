@@ -152,3 +152,60 @@ def input_text(field: FieldDef, stored) -> str:
 def _plain(number: Decimal) -> str:
     text = format(number.normalize(), "f")
     return text
+
+
+# --- floating rows (浮动行) -------------------------------------------------------------------
+# A row of a floating section is stored as "code#key.column"; "code.column" holds the total of
+# the field's rows and is never entered directly.
+ROW_MARK = "#"
+MAX_KEY_LENGTH = 60
+
+
+def split_cell(cell: str) -> tuple[str, str | None, str]:
+    """ "code#key.column" → (code, key, column); "code.column" → (code, None, column)."""
+    head, _dot, column = cell.rpartition(".")
+    code, mark, key = head.partition(ROW_MARK)
+    return code, (key if mark else None), column
+
+
+def row_cell(code: str, key: str, column: str) -> str:
+    return f"{code}{ROW_MARK}{key}.{column}"
+
+
+def row_key_problem(key: str) -> str | None:
+    if not key.strip():
+        return _("A row needs its name.")
+    if len(key) > MAX_KEY_LENGTH:
+        return _("A row name is at most %(n)s characters.") % {"n": MAX_KEY_LENGTH}
+    if ROW_MARK in key or "." in key:
+        return _("A row name cannot contain “#” or “.”.")
+    return None
+
+
+def floating_keys(fields, cells: dict) -> list[str]:
+    """The row names used by these floating fields, in the order they were first entered."""
+    codes = {f.code for f in fields}
+    keys: dict[str, None] = {}
+    for cell in cells:
+        code, key, _column = split_cell(cell)
+        if key is not None and code in codes:
+            keys.setdefault(key)
+    return list(keys)
+
+
+def floating_totals(definition, cells: dict) -> dict:
+    """Each floating field's total per column: the sum of its rows, None when it has none."""
+    totals: dict = {}
+    floating = {f.code: f for f in definition.fields if f.floating}
+    if not floating:
+        return totals
+    for field in floating.values():
+        for column in field.columns:
+            totals[f"{field.code}.{column}"] = None
+    for cell, value in cells.items():
+        code, key, column = split_cell(cell)
+        if key is None or code not in floating or value is None:
+            continue
+        total_cell = f"{code}.{column}"
+        totals[total_cell] = (totals.get(total_cell) or 0) + value
+    return totals

@@ -28,6 +28,23 @@ EXPECTED_SCOPES = {
     ("/me", "GET"): Scope.SELF,
     ("/imports/enterprises", "POST"): Scope.REGISTRY_EDIT,
     ("/jobs/{uuidstr:id}", "GET"): Scope.SELF,
+    ("/reporting/forms", "GET"): Scope.PORTFOLIO,
+    ("/reporting/forms/{code}", "GET"): Scope.PORTFOLIO,
+    ("/reporting/submissions", "GET"): Scope.PORTFOLIO,
+    ("/reporting/submissions", "PUT"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}", "GET"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/history/{cell}", "GET"): Scope.PORTFOLIO,
+    ("/reporting/reports/batch", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/submit", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/approve", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/return", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/reopen-request", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/reopen-decision", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/extend", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/explanations", "POST"): Scope.PORTFOLIO,
+    ("/reporting/submissions/{int:id}/explanations/{rule}/decision", "POST"): Scope.PORTFOLIO,
+    ("/reporting/completeness", "GET"): Scope.PORTFOLIO,
+    ("/reporting/templates", "GET"): Scope.PORTFOLIO,
 }
 
 

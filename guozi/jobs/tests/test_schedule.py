@@ -18,8 +18,11 @@ def china(*args) -> datetime:
     return datetime(*args, tzinfo=CHINA)
 
 
-def test_the_shipped_schedule_is_housekeeping_at_three_in_the_morning():
-    assert [(entry.name, entry.cron) for entry in SCHEDULE] == [("housekeeping", "0 3 * * *")]
+def test_the_shipped_schedule_housekeeping_at_three_and_reminders_at_eight():
+    assert [(entry.name, entry.cron) for entry in SCHEDULE] == [
+        ("housekeeping", "0 3 * * *"),
+        ("report_reminders", "0 8 * * *"),  # added by the reporting app
+    ]
     title_zh, title_en = SCHEDULE[0].titles()
     assert title_en.startswith("Housekeeping")
     assert title_zh != title_en and title_zh.startswith("例行清理")

@@ -45,7 +45,7 @@ def loaded(django_db_setup, django_db_blocker):
         with override_settings(PASSWORD_HASHERS=FAST_HASHING, GUOZI_TODAY="2026-08-28"):
             out = StringIO()
             try:
-                call_command("load_demo", stdout=out)
+                call_command("load_demo", "--months", "0", stdout=out)
                 yield SimpleNamespace(output=out.getvalue())
             finally:
                 demo.reset()
@@ -407,17 +407,17 @@ def test_the_command_prints_the_history(demo_db):
 def test_a_second_run_without_reset_fails_and_changes_nothing(demo_db):
     counts = (Enterprise.objects.count(), User.objects.count(), AuditEvent.objects.count())
     with translation.override("en"), pytest.raises(CommandError, match="already holds"):
-        call_command("load_demo", stdout=StringIO())
+        call_command("load_demo", "--months", "0", stdout=StringIO())
     assert (Enterprise.objects.count(), User.objects.count(), AuditEvent.objects.count()) == counts
 
 
 def test_the_same_seed_gives_the_same_registry(demo_db, settings):
     settings.PASSWORD_HASHERS = FAST_HASHING
     first = export()
-    call_command("load_demo", "--reset", stdout=StringIO())
+    call_command("load_demo", "--months", "0", "--reset", stdout=StringIO())
     assert Supervisor.objects.count() == 3
     assert export() == first
-    call_command("load_demo", "--reset", "--seed", "7", stdout=StringIO())
+    call_command("load_demo", "--months", "0", "--reset", "--seed", "7", stdout=StringIO())
     assert export() != first
 
 
@@ -426,7 +426,7 @@ def test_scale_makes_a_registry_of_that_size(demo_db, settings):
     settings.GUOZI_TODAY = ""
     out = StringIO()
     with translation.override("en"):
-        call_command("load_demo", "--reset", "--scale", "2000", stdout=out)
+        call_command("load_demo", "--months", "0", "--reset", "--scale", "2000", stdout=out)
     assert Enterprise.objects.count() == 2000
     assert "GUOZI_TODAY is not set" in out.getvalue() and "2026-08-28" in out.getvalue()
     assert "2000 enterprises" in out.getvalue()
@@ -437,5 +437,5 @@ def test_scale_makes_a_registry_of_that_size(demo_db, settings):
 
 def test_a_scale_below_the_minimum_is_refused(demo_db):
     with translation.override("en"), pytest.raises(CommandError, match="at least 200"):
-        call_command("load_demo", "--reset", "--scale", "50", stdout=StringIO())
+        call_command("load_demo", "--months", "0", "--reset", "--scale", "50", stdout=StringIO())
     assert Enterprise.objects.count() == demo.DEFAULT_TOTAL

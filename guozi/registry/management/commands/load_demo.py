@@ -1,4 +1,5 @@
-"""`guozi load_demo [--seed N] [--scale N] [--reset]`: the Liaoning demo portfolio."""
+"""`guozi load_demo [--seed N] [--scale N] [--months M] [--reset]`: the Liaoning demo portfolio
+and its monthly fast reports."""
 
 import time
 import unicodedata
@@ -6,11 +7,13 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guozi.accounts.models import Role
 from guozi.lib.errors import DomainError
 from guozi.registry import demo
+from guozi.reporting import demo as reports_demo
 
 
 def _width(text: str) -> int:
@@ -30,7 +33,7 @@ def _table(rows: list[list[str]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Load the Liaoning demo portfolio: supervisors, about 1,500 fictional enterprises with "
-        "their history, and one demo user per role."
+        "their history, one demo user per role, and 36 months of fast reports."
     )
 
     def add_arguments(self, parser):
@@ -47,16 +50,31 @@ class Command(BaseCommand):
             help="generate N enterprises of the same shape (for benchmarks)",
         )
         parser.add_argument(
+            "--months",
+            type=int,
+            metavar="M",
+            default=reports_demo.DEFAULT_MONTHS,
+            help="fast reports for the M months up to the last closed one (0: the registry only)",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
-            help="delete the registry and the demo users first",
+            help="delete the reports, the registry and the demo users first",
         )
 
-    def handle(self, *args, seed, scale, reset, **options):
+    def handle(self, *args, seed, scale, months, reset, **options):
         started = time.monotonic()
         total = scale if scale is not None else demo.DEFAULT_TOTAL
+        reports = None
         try:
-            loaded = demo.load_demo(seed=seed, total=total, reset_first=reset)
+            reports_demo.check_months(months)
+            with transaction.atomic():
+                if reset:
+                    reports_demo.reset()
+                loaded = demo.load_demo(seed=seed, total=total, reset_first=reset)
+                registry_seconds = time.monotonic() - started
+                if months:
+                    reports = reports_demo.load_reports(seed=seed, months=months)
         except DomainError as error:
             raise CommandError(error.message) from error
         levels = Counter(item.ownership_level for item in loaded.plan.enterprises)
@@ -74,9 +92,11 @@ class Command(BaseCommand):
                 "central": levels["central"],
                 "links": loaded.management_links,
                 "stakes": loaded.equity_links,
-                "seconds": time.monotonic() - started,
+                "seconds": registry_seconds,
             }
         )
+        if reports:
+            self.stdout.write(reports_demo.summary(reports))
         into, absorbed, merged_on = demo.MERGER
         moved, source, target, moved_on = demo.TRANSFER
         self.stdout.write(
