@@ -18,7 +18,7 @@ from . import permissions, selectors, services
 from .frameworks import definition_of
 from .models import Cause, Decision, Form, ReportScope, State
 from .validation import check_draft
-from .values import display, input_text
+from .values import display, floating_keys, input_text, row_cell
 
 
 def _form(request) -> Form:
@@ -89,11 +89,18 @@ def open_submission(request):
     return redirect("reporting:submission", submission.id)
 
 
+BLANK_ROWS = 3
+
+
 def _sections(definition, cells: dict, entered: dict, flagged: set[str]):
     sections = []
     for section in definition.sections:
+        fields = definition.fields_in(section.code)
+        if section.floating:
+            sections.append(_floating(section, fields, cells, entered, flagged))
+            continue
         rows = []
-        for field in definition.fields_in(section.code):
+        for field in fields:
             columns = []
             for column in ("current", "prior_year", "opening"):
                 if column not in field.columns:
@@ -105,6 +112,23 @@ def _sections(definition, cells: dict, entered: dict, flagged: set[str]):
             rows.append({"field": field, "columns": columns})
         sections.append({"section": section, "rows": rows})
     return sections
+
+
+def _floating(section, fields, cells: dict, entered: dict, flagged: set[str]) -> dict:
+    """A floating section: its rows by name, blank rows to add more, and the totals."""
+    heads = [(f, column) for f in fields for column in f.columns]
+    keys = floating_keys(fields, {**cells, **entered})
+    rows = []
+    for number, key in enumerate([*keys, *[""] * BLANK_ROWS]):
+        inputs = []
+        for field, column in heads:
+            cell = row_cell(field.code, key, column) if key else ""
+            name = f"cell:{cell}" if key else f"row:{section.code}:{number}:{field.code}.{column}"
+            value = entered.get(cell, input_text(field, cells.get(cell))) if key else ""
+            inputs.append({"name": name, "cell": cell, "value": value, "flagged": cell in flagged})
+        rows.append({"key": key, "key_name": f"row:{section.code}:{number}:key", "inputs": inputs})
+    totals = [display(field, cells.get(f"{field.code}.{column}")) for field, column in heads]
+    return {"section": section, "heads": heads, "floating_rows": rows, "totals": totals}
 
 
 def _page_context(request, submission, entered=None, cell_errors=None, violations=None):
@@ -184,7 +208,21 @@ def _get(request, submission_id: int):
 
 
 def _posted_cells(request) -> dict:
-    return {key[5:]: value for key, value in request.POST.items() if key.startswith("cell:")}
+    """The cells of a posted form; a new floating row's cells get the row's name."""
+    posted = {key[5:]: value for key, value in request.POST.items() if key.startswith("cell:")}
+    new_rows: dict[tuple[str, str], dict] = {}
+    for key, value in request.POST.items():
+        if key.startswith("row:"):
+            _row, section, number, name = key.split(":", 3)
+            new_rows.setdefault((section, number), {})[name] = value
+    for values in new_rows.values():
+        row_name = (values.pop("key", "") or "").strip()
+        filled = {cell: value for cell, value in values.items() if str(value).strip()}
+        if filled:
+            for cell, value in filled.items():
+                code, _dot, column = cell.rpartition(".")
+                posted[row_cell(code, row_name, column)] = value
+    return posted
 
 
 @require_POST
