@@ -33,15 +33,18 @@ source, target = Period.parse("{source}"), Period.parse("{target}")
 definition = definition_of(version_in_force(form, target))
 cells = [(f, f"{{f.code}}.{{c}}") for f in definition.fields for c in f.columns]
 wb = Workbook(write_only=True)
-ws = wb.create_sheet("快报")
+ws = wb.create_sheet("月度财务快报")
 ws.append(["identifier", "scope", *[cell for _f, cell in cells]])
 rows = 0
-for uscc, scope, stored in Submission.objects.filter(form=form, period=str(source)).values_list(
-        "enterprise__uscc", "scope", "cells").iterator(chunk_size=2000):
+for uscc, country, number, scope, stored in Submission.objects.filter(
+        form=form, period=str(source)).values_list("enterprise__uscc", "enterprise__foreign_country",
+        "enterprise__foreign_reg_no", "scope", "cells").iterator(chunk_size=2000):
     # The next month: flows a month further on, balances as they were; identities still hold.
     grown = {{k: (round(v * 1.08 / 10000) * 10000 if k.split(".")[0] in FLOWS
                   and k.endswith(".current") else v) for k, v in stored.items()}}
-    ws.append([uscc, scope, *[input_text(f, grown.get(cell)) for f, cell in cells]])
+    identifier = uscc or f"{{country}}:{{number}}"
+    values = [input_text(f, grown.get(cell)) for f, cell in cells]
+    ws.append([identifier, scope, *[float(v) if v else None for v in values]])
     rows += 1
 wb.save("{path}")
 print(json.dumps({{"rows": rows}}))
@@ -59,7 +62,8 @@ from guozi.reporting.frameworks import version_in_force
 start = time.perf_counter()
 grid = CalamineWorkbook.from_path("{path}").get_sheet_by_index(0).to_python()
 header, body = grid[0], grid[1:]
-ids = dict(Enterprise.objects.values_list("uscc", "id"))
+ids = {{uscc or f"{{country}}:{{number}}": pk for uscc, country, number, pk in
+       Enterprise.objects.values_list("uscc", "foreign_country", "foreign_reg_no", "id")}}
 form = Form.objects.get(code="fast_report")
 period = Period.parse("{target}")
 version = version_in_force(form, period)

@@ -1,23 +1,25 @@
 """Search keys for Chinese names: full pinyin and initials, so 'lngk' finds 辽宁港口 too."""
 
-from pypinyin import Style, lazy_pinyin
-
 
 class _Syllables(dict):
     """Character → its pinyin in one style, looked up once per character and then kept."""
 
-    def __init__(self, style: Style) -> None:
+    def __init__(self, style: str) -> None:
         super().__init__()
         self.style = style
 
     def __missing__(self, char: str) -> str:
-        syllable = "" if char.isspace() else lazy_pinyin(char, style=self.style)[0].lower()
+        # pypinyin loads its phrase dictionary on import: only when a name needs it.
+        from pypinyin import Style, lazy_pinyin
+
+        style = getattr(Style, self.style)
+        syllable = "" if char.isspace() else lazy_pinyin(char, style=style)[0].lower()
         self[char] = syllable
         return syllable
 
 
-_FULL = _Syllables(Style.NORMAL)
-_INITIALS = _Syllables(Style.FIRST_LETTER)
+_FULL = _Syllables("NORMAL")
+_INITIALS = _Syllables("FIRST_LETTER")
 
 
 def search_text(*names: str) -> str:

@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guozi.audit.services import audit_record
@@ -57,10 +58,16 @@ def allowed_enterprises(acting_user, tree) -> set[int] | None:
 
 def batch_problems(acting_user, form: Form, period: Period, items: list[BatchItem]) -> list[str]:
     """Why a batch cannot be written; empty when it can."""
-    problems = []
-    if PeriodLock.objects.filter(form=form, period=str(period)).exists():
-        return [_("The period %(period)s is closed.") % {"period": period}]
+    return _checked(acting_user, form, period, items)[0]
+
+
+def _checked(acting_user, form: Form, period: Period, items: list[BatchItem]):
+    """The problems of a batch, with what finding them read: the tree and the stored reports."""
     tree = tree_at(period.end)
+    existing = _existing(form, period, {i.enterprise_id for i in items})
+    if PeriodLock.objects.filter(form=form, period=str(period)).exists():
+        return [_("The period %(period)s is closed.") % {"period": period}], existing, tree
+    problems = []
     allowed = allowed_enterprises(acting_user, tree)
     seen = set()
     for item in items:
@@ -73,17 +80,14 @@ def batch_problems(acting_user, form: Form, period: Period, items: list[BatchIte
             problems.append(where + _("you may not fill in this enterprise's reports"))
         if item.scope == ReportScope.STANDALONE and not tree.has_children(item.enterprise_id):
             problems.append(where + _("a leaf enterprise files one report, not a standalone one"))
-    locked = _existing(form, period, {i.enterprise_id for i in items})
-    for item in items:
-        found = locked.get((item.enterprise_id, item.scope))
+        found = existing.get(key)
         if found is not None and found.state not in (State.DRAFT, State.RETURNED):
-            where = f"{item.label}: " if item.label else ""
             problems.append(
                 where
                 + _("the report is %(state)s and cannot be changed")
                 % {"state": found.get_state_display()}
             )
-    return problems
+    return problems, existing, tree
 
 
 def _existing(form: Form, period: Period, enterprise_ids: set[int]) -> dict:
@@ -99,10 +103,15 @@ def _existing(form: Form, period: Period, enterprise_ids: set[int]) -> dict:
 
 @transaction.atomic
 def batch_write(
-    *, acting_user, form: Form, period: Period, items: list[BatchItem], channel: str,
+    *,
+    acting_user,
+    form: Form,
+    period: Period,
+    items: list[BatchItem],
+    channel: str,
     validate: bool = True,
-) -> BatchResult:  # fmt: skip
-    problems = batch_problems(acting_user, form, period, items)
+) -> BatchResult:
+    problems, existing, tree = _checked(acting_user, form, period, items)
     if problems:
         raise DomainError(
             _("Nothing was written: %(n)s problems.") % {"n": len(problems)},
@@ -111,65 +120,50 @@ def batch_write(
         )
     version = version_in_force(form, period)
     definition = definition_of(version)
-    existing = _existing(form, period, {i.enterprise_id for i in items})
     result = BatchResult()
-    missing = [i for i in items if (i.enterprise_id, i.scope) not in existing]
-    if missing:
-        tree = tree_at(period.end)
-        deadlines = Deadlines(form.id, definition, period)
-        created = Submission.objects.bulk_create(
-            (
-                Submission(
-                    enterprise_id=i.enterprise_id,
-                    form=form,
-                    version=version,
-                    period=str(period),
-                    period_end=period.end,
-                    scope=i.scope,
-                    due_date=deadlines.due(
-                        tree.supervisor(i.enterprise_id), tree.level(i.enterprise_id)
-                    ),
-                )
-                for i in missing
-            ),
-            batch_size=CHUNK,
-        )
-        if any(s.id is None for s in created):  # databases without RETURNING
-            existing = _existing(form, period, {i.enterprise_id for i in items})
-        else:
-            existing.update({(s.enterprise_id, s.scope): s for s in created})
-        result.created = len(missing)
     now = clock.now()
     user = acting_user if acting_user is not None and acting_user.is_authenticated else None
-    updates, versions, overflow = [], [], []
+    fresh, updates, versions, overflow = [], [], [], []
     for item in items:
-        submission = existing[(item.enterprise_id, item.scope)]
-        cells, changes = merge_cells(definition, submission.cells, item.stored)
-        overflow.extend(f"{item.label}: {problem}" for problem in too_many_rows(definition, cells))
-        result.submission_ids.append(submission.id)
-        if not changes:
-            result.unchanged += 1
-            continue
-        updates.append((json.dumps(cells, ensure_ascii=False), now, submission.id))
-        versions.append(
-            ValueVersion(
-                submission_id=submission.id,
-                at=now,
-                user=user,
-                channel=channel,
-                changes=changes,
-                after_approval=submission.revisions_after_approval > 0,
-            )
+        submission = existing.get((item.enterprise_id, item.scope))
+        cells, changes = merge_cells(
+            definition, submission.cells if submission else {}, item.stored
         )
-    if overflow:  # the transaction rolls back the drafts created above
+        overflow.extend(f"{item.label}: {problem}" for problem in too_many_rows(definition, cells))
+        if submission is None:
+            fresh.append((item, cells, changes))
+        elif not changes:
+            result.unchanged += 1
+        else:
+            updates.append((json.dumps(cells, ensure_ascii=False), now, submission.id))
+            versions.append(
+                _version(
+                    submission.id,
+                    now,
+                    user,
+                    channel,
+                    changes,
+                    submission.revisions_after_approval > 0,
+                )
+            )
+    if overflow:
         raise DomainError(
             _("Nothing was written: %(n)s problems.") % {"n": len(overflow)},
             code="batch",
             fields={"__all__": overflow[:200]},
         )
+    created = _create(form, version, definition, period, tree, fresh)
+    versions.extend(
+        _version(submission.id, now, user, channel, changes, False)
+        for submission, (_item, _cells, changes) in zip(created, fresh, strict=True)
+        if changes
+    )
     _update_cells(updates)
-    ValueVersion.objects.bulk_create(versions, batch_size=CHUNK)
-    result.changed = len(updates)
+    _insert(ValueVersion, VERSION_COLUMNS, versions)
+    result.created = len(created)
+    result.changed = len(versions)
+    ids = {(s.enterprise_id, s.scope): s.id for s in [*existing.values(), *created]}
+    result.submission_ids = [ids[(i.enterprise_id, i.scope)] for i in items]
     audit_record(
         actor=acting_user,
         action="update",
@@ -186,6 +180,93 @@ def batch_write(
     if validate and result.submission_ids:
         validate_period(form, period, result.submission_ids)
     return result
+
+
+def _version(submission_id, now, user, channel, changes, after_approval) -> tuple:
+    return (
+        submission_id,
+        now,
+        user.id if user else None,
+        channel,
+        json.dumps(changes, ensure_ascii=False),
+        after_approval,
+    )
+
+
+def _create(form, version, definition, period: Period, tree, fresh) -> list[Submission]:
+    """New drafts, with their cells, in bulk (plain inserts: the model layer's per-field
+    preparation would cost more than the database's work)."""
+    if not fresh:
+        return []
+    deadlines = Deadlines(form.id, definition, period)
+    now = timezone.now()
+    rows = [
+        (
+            item.enterprise_id,
+            form.id,
+            version.id,
+            str(period),
+            period.end,
+            item.scope,
+            State.DRAFT,
+            json.dumps(cells, ensure_ascii=False),
+            0,
+            0,
+            deadlines.due(tree.supervisor(item.enterprise_id), tree.level(item.enterprise_id)),
+            "",
+            0,
+            0,
+            "",
+            now,
+            now,
+        )
+        for item, cells, _changes in fresh
+    ]
+    _insert(Submission, SUBMISSION_COLUMNS, rows)
+    ids = sorted({item.enterprise_id for item, _c, _ch in fresh})
+    found = {}
+    for start in range(0, len(ids), CHUNK):
+        found.update(
+            ((enterprise_id, scope), Submission(id=pk, enterprise_id=enterprise_id, scope=scope))
+            for pk, enterprise_id, scope in Submission.objects.filter(
+                form=form, period=str(period), enterprise_id__in=ids[start : start + CHUNK]
+            ).values_list("id", "enterprise_id", "scope")
+        )
+    return [found[(item.enterprise_id, item.scope)] for item, _c, _ch in fresh]
+
+
+SUBMISSION_COLUMNS = [
+    "enterprise_id",
+    "form_id",
+    "version_id",
+    "period",
+    "period_end",
+    "scope",
+    "state",
+    "cells",
+    "errors",
+    "warnings",
+    "due_date",
+    "extension_reason",
+    "times_returned",
+    "revisions_after_approval",
+    "reopen_reason",
+    "created_at",
+    "updated_at",
+]
+VERSION_COLUMNS = ["submission_id", "at", "user_id", "channel", "changes", "after_approval"]
+JSON_COLUMNS = {"cells", "changes"}
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    postgres = connection.vendor == "postgresql"
+    marks = ", ".join(
+        "CAST(%s AS jsonb)" if postgres and column in JSON_COLUMNS else "%s" for column in columns
+    )
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), CHUNK):
+            cursor.executemany(sql, rows[start : start + CHUNK])
 
 
 def _update_cells(rows: list[tuple[str, object, int]]) -> None:

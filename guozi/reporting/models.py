@@ -87,11 +87,17 @@ class FormVersion(TimeStampedModel):
 
 
 class Submission(TimeStampedModel):
+    # Indexes: the unique constraint leads with the enterprise, `submission_period` with the
+    # form; the other foreign keys are never searched by, so they go unindexed (cheaper writes).
     enterprise = models.ForeignKey(
-        "registry.Enterprise", on_delete=models.PROTECT, related_name="submissions"
+        "registry.Enterprise", on_delete=models.PROTECT, related_name="submissions", db_index=False
     )
-    form = models.ForeignKey(Form, on_delete=models.PROTECT, related_name="submissions")
-    version = models.ForeignKey(FormVersion, on_delete=models.PROTECT, related_name="+")
+    form = models.ForeignKey(
+        Form, on_delete=models.PROTECT, related_name="submissions", db_index=False
+    )
+    version = models.ForeignKey(
+        FormVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     period = models.CharField(_("period"), max_length=8)
     period_end = models.DateField(_("period end"))
     scope = models.CharField(_("scope"), max_length=14, choices=ReportScope.choices)
@@ -107,14 +113,25 @@ class Submission(TimeStampedModel):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     times_returned = models.PositiveIntegerField(default=0)
     revisions_after_approval = models.PositiveIntegerField(default=0)
     reopen_reason = models.TextField(blank=True)
     reopen_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("submission")
@@ -144,7 +161,12 @@ class ValueVersion(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
     at = models.DateTimeField(_("at"))
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     changes = models.JSONField(_("changes"))

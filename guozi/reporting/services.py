@@ -124,22 +124,23 @@ def parse_cells(definition: FormDefinition, raw: dict[str, object]) -> tuple[dic
 def merge_cells(definition: FormDefinition, cells: dict, stored: dict) -> tuple[dict, dict]:
     """The cells after writing `stored`, with floating totals kept; and the changes made."""
     merged = dict(cells)
+    touched = []
     for cell, value in stored.items():
+        if cells.get(cell) != value:
+            touched.append(cell)
         if value is None:
             merged.pop(cell, None)
         else:
             merged[cell] = value
     for cell, total in floating_totals(definition, merged).items():
+        if merged.get(cell) != total:
+            touched.append(cell)
         if total is None:
             merged.pop(cell, None)
         else:
             merged[cell] = total
-    changes = {
-        cell: [cells.get(cell), merged.get(cell)]
-        for cell in set(cells) | set(merged)
-        if cells.get(cell) != merged.get(cell)
-    }
-    return merged, changes
+    changes = {cell: [cells.get(cell), merged.get(cell)] for cell in touched}
+    return merged, {cell: change for cell, change in changes.items() if change[0] != change[1]}
 
 
 def too_many_rows(definition: FormDefinition, cells: dict) -> list[str]:

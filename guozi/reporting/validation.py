@@ -6,15 +6,12 @@ one table with a column per input, and every rule is evaluated over all rows in 
 pass. Only failing rows come back to Python, to be put into words.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
 from django.utils import timezone
 
 from guozi.formulas import evaluate_many
@@ -70,16 +67,28 @@ class Store:
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
 
     def ensure(self, needs: dict[str, set[str]]) -> None:
-        """Load the cells each period needs that are not loaded yet."""
+        """Load the cells each period needs that are not loaded yet: periods that need many
+        cells one by one, the others (prior years, the history of a line) in one query."""
+        missing = {}
         for period, cells in needs.items():
             have = set(self.frames[period].columns) if period in self.frames else set()
-            missing = sorted(set(cells) - have)
-            if period in self.frames and not missing:
-                continue
-            loaded = self._fetch(period, missing)
+            wanted = sorted(set(cells) - have)
+            if wanted or period not in self.frames:
+                missing[period] = wanted
+        few = {p: cells for p, cells in missing.items() if len(cells) <= EXTRACT_LIMIT}
+        by_cells: dict[tuple, dict] = defaultdict(dict)
+        for period, cells in few.items():  # SQLite parses the JSON once per cell extracted
+            by_cells[tuple(cells)][period] = cells
+        loaded = {}
+        for group in by_cells.values():
+            loaded.update(self._fetch_few(group))
+        for period, cells in missing.items():
+            if period not in few:
+                loaded[period] = self._fetch_all(period, cells)
+        for period, frame in loaded.items():
             if period in self.frames:
-                loaded = self.frames[period].join(loaded, on=["enterprise", "scope"], how="left")
-            self.frames[period] = self._with_overrides(period, loaded)
+                frame = self.frames[period].join(frame, on=["enterprise", "scope"], how="left")
+            self.frames[period] = self._with_overrides(period, frame)
 
     def put(self, period: str, enterprise_id: int, scope: str, cells: dict) -> None:
         """Use these cells instead of the stored ones (a form being edited)."""
@@ -105,24 +114,36 @@ class Store:
         fields = self.definition.fields_by_code
         return [(fields[c.rpartition(".")[0]], c) for c in cells if c.rpartition(".")[0] in fields]
 
-    def _fetch(self, period: str, cells: list[str]) -> pl.DataFrame:
-        wanted = self._fields(cells)
-        query = Submission.objects.filter(form=self.form, period=period)
-        if self.enterprise_ids is not None:
+    def _query(self, periods: list[str]):
+        query = Submission.objects.filter(form=self.form, period__in=periods)
+        if self.enterprise_ids is not None and len(self.enterprise_ids) <= SQL_ID_LIMIT:
             query = query.filter(enterprise_id__in=sorted(self.enterprise_ids))
-        if len(wanted) > EXTRACT_LIMIT:
-            rows = query.annotate(text=Cast("cells", TextField())).values_list(
-                "enterprise_id", "scope", "text"
-            )
-            texts = list(rows.iterator(chunk_size=5000))
-            return _decode(texts, wanted)
-        columns = {
-            f"c{i}": KeyTextTransform(cell, "cells") for i, (_field, cell) in enumerate(wanted)
-        }
-        rows = list(query.annotate(**columns).values_list("enterprise_id", "scope", *columns))
+        return query
+
+    def _only_wanted(self, table: pl.DataFrame) -> pl.DataFrame:
+        if self.enterprise_ids is None or len(self.enterprise_ids) <= SQL_ID_LIMIT:
+            return table
+        ids = pl.Series(sorted(self.enterprise_ids), dtype=pl.Int64).implode()
+        return table.filter(pl.col("enterprise").is_in(ids))
+
+    def _fetch_all(self, period: str, cells: list[str]) -> pl.DataFrame:
+        """Every wanted cell of one period, decoded from the stored JSON by polars."""
+        rows = self._query([period]).values_list("enterprise_id", "scope", "cells")
+        return self._only_wanted(_decode(list(rows.iterator(chunk_size=2000)), self._fields(cells)))
+
+    def _fetch_few(self, needs: dict[str, list[str]]) -> dict[str, pl.DataFrame]:
+        """A few cells of several periods, extracted by the database in one query."""
+        wanted = self._fields(sorted({c for cells in needs.values() for c in cells}))
+        columns = {f"c{i}": KeyTextTransform(cell, "cells") for i, (_f, cell) in enumerate(wanted)}
+        rows = (
+            self._query(sorted(needs))
+            .annotate(**columns)
+            .values_list("period", "enterprise_id", "scope", *columns)
+        )
         table = pl.DataFrame(
-            rows,
+            list(rows.iterator(chunk_size=5000)),
             schema={
+                "period": pl.String,
                 "enterprise": pl.Int64,
                 "scope": pl.String,
                 **{cell: pl.String for _f, cell in wanted},
@@ -130,17 +151,24 @@ class Store:
             orient="row",
             strict=False,  # SQLite extracts numbers as numbers, PostgreSQL as text
         )
-        return table.with_columns(
+        table = self._only_wanted(table).with_columns(
             _to_formula_units(f, pl.col(cell).cast(_cell_dtype(f), strict=False), cell)
             for f, cell in wanted
         )
+        frames = {period: table.clear().drop("period") for period in needs}
+        for (period,), part in table.partition_by("period", as_dict=True).items():
+            frames[period] = part.drop("period")
+        return {
+            period: frame.select("enterprise", "scope", *needs[period])
+            for period, frame in frames.items()
+        }
 
     def _with_overrides(self, period: str, frame: pl.DataFrame) -> pl.DataFrame:
         mine = [(key, cells) for key, cells in self.overrides.items() if key[0] == period]
         if not mine:
             return frame
         wanted = self._fields([c for c in frame.columns if c not in ("enterprise", "scope")])
-        replaced = _decode([(e, s, json.dumps(cells)) for (_p, e, s), cells in mine], wanted)
+        replaced = _decode([(e, s, cells) for (_p, e, s), cells in mine], wanted)
         kept = frame.join(
             replaced.select("enterprise", "scope"), on=["enterprise", "scope"], how="anti"
         )
@@ -148,26 +176,28 @@ class Store:
 
 
 EXTRACT_LIMIT = 12  # beyond this many cells, decoding the whole JSON is faster
+SQL_ID_LIMIT = 500  # more enterprises than this are filtered after reading, not in the SQL
 
 
 def _cell_dtype(field: FieldDef):
     return pl.Int64 if field.numeric or field.kind == "boolean" else pl.String
 
 
-def _decode(rows: list[tuple[int, str, str]], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
-    """(enterprise, scope, JSON text) rows → a table of the wanted cells in formula units."""
-    struct = pl.Struct([pl.Field(cell, _cell_dtype(f)) for f, cell in wanted])
-    table = pl.DataFrame(
-        rows,
-        schema={"enterprise": pl.Int64, "scope": pl.String, "json": pl.String},
-        orient="row",
-    )
-    if not wanted:
-        return table.drop("json")
-    decoded = table.select(
-        "enterprise", "scope", pl.col("json").str.json_decode(struct).alias("c")
-    ).unnest("c")
-    return decoded.with_columns(_to_formula_units(f, pl.col(cell), cell) for f, cell in wanted)
+def _decode(rows: list[tuple[int, str, dict]], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
+    """(enterprise, scope, cells) rows → a table of the wanted cells in formula units.
+
+    Column by column from the decoded mappings: polars' own JSON decoder needs several times
+    the memory of its input, which a 5,000-enterprise period would feel.
+    """
+    data = {
+        "enterprise": [row[0] for row in rows],
+        "scope": [row[1] for row in rows],
+        **{cell: [row[2].get(cell) for row in rows] for _f, cell in wanted},
+    }
+    schema = {"enterprise": pl.Int64, "scope": pl.String,
+              **{cell: _cell_dtype(f) for f, cell in wanted}}  # fmt: skip
+    table = pl.DataFrame(data, schema=schema, strict=False)
+    return table.with_columns(_to_formula_units(f, pl.col(cell), cell) for f, cell in wanted)
 
 
 def _to_formula_units(field: FieldDef, column: pl.Expr, cell: str) -> pl.Expr:
@@ -187,19 +217,25 @@ class Inputs:
         self.fields = definition.fields_by_code
         self.period = period
         self._cache: dict[tuple, pl.Series] = {}
+        self.fallback_needs: dict[str, set[str]] = {}
 
     def needs(self, refs) -> dict[str, set[str]]:
-        """Which cells of which periods the references read."""
+        """Which cells of which periods the references read (fallbacks aside)."""
         found: dict[str, set[str]] = defaultdict(set)
         found[str(self.period)]
         for ref in refs:
-            if ref.source != "field":
-                continue
+            if ref.source == "field":
+                found[str(self.period.shift(-ref.offset))].add(f"{ref.code}.{ref.column}")
+        return found
+
+    def fallbacks(self, refs) -> dict[str, set[str]]:
+        """The earlier filings that stand in for a missing prior-year or opening column."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for ref in refs:
             base = self.period.shift(-ref.offset)
-            found[str(base)].add(f"{ref.code}.{ref.column}")
-            if ref.column == "prior_year":
+            if ref.source == "field" and ref.column == "prior_year":
                 found[str(base.prior_year())].add(f"{ref.code}.current")
-            if ref.column == "opening":
+            if ref.source == "field" and ref.column == "opening":
                 found[str(base.first_of_year().previous())].add(f"{ref.code}.current")
         return found
 
@@ -259,15 +295,15 @@ class Inputs:
 
     def _cell(self, code: str, column: str, period: Period, targets, scope=None) -> pl.Series:
         values = self._lookup(period, f"{code}.{column}", targets, scope)
-        if column == "prior_year":
-            # Fall back to what was filed a year earlier.
-            earlier = self._lookup(period.prior_year(), f"{code}.current", targets, scope)
-            values = values.fill_null(earlier)
-        elif column == "opening":
-            earlier = self._lookup(
-                period.first_of_year().previous(), f"{code}.current", targets, scope
+        if column in ("prior_year", "opening") and values.null_count():
+            # Fall back to what was filed a year earlier (read only when a column is missing).
+            earlier = (
+                period.prior_year()
+                if column == "prior_year"
+                else (period.first_of_year().previous())
             )
-            values = values.fill_null(earlier)
+            self.store.ensure({str(earlier): self.fallback_needs.get(str(earlier), set())})
+            values = values.fill_null(self._lookup(earlier, f"{code}.current", targets, scope))
         return values
 
     def _children_total(self, code: str, column: str, period: Period, targets) -> pl.Series:
@@ -527,6 +563,7 @@ def check(
     compiled = compiled_rules(definition)
     inputs = Inputs(store, definition, period)
     refs = set().union(*(c.refs for c in compiled)) if compiled else set()
+    inputs.fallback_needs = inputs.fallbacks(refs)
     store.ensure(needs_for(definition, period))
     tree = store.tree(period)
     targets = pl.DataFrame(

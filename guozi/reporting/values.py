@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from .definitions import FieldDef
 
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－（）％", "0123456789.,-()%")
+PLAIN_NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,6})?")
 UNIT_SUFFIX = re.compile(r"\s*(元|万元|亿元|人|%)\s*$")
 BOOLEAN_TEXT = {
     "是": True,
@@ -69,6 +70,14 @@ def parse_number(raw) -> Decimal | None:
 def to_stored(field: FieldDef, raw) -> int | str | None:
     """The stored form of an entered value, checked against the field; raises CellError."""
     if field.numeric:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            fast = _stored_from_float(field, raw)
+            if fast is not None:
+                return fast
+        elif isinstance(raw, str) and PLAIN_NUMBER.fullmatch(raw):
+            fast = _stored_from_float(field, float(raw))
+            if fast is not None:
+                return fast
         number = parse_number(raw)
         if number is None:
             return None
@@ -103,6 +112,21 @@ def to_stored(field: FieldDef, raw) -> int | str | None:
             % {"value": text, "choices": "、".join(field.choices)}
         )
     return text
+
+
+def _stored_from_float(field: FieldDef, raw: float) -> int | None:
+    """The stored integer of a spreadsheet number, without Decimal arithmetic, when that is
+    exact: the scaled value lies within a millionth of a whole number (a value with more decimals
+    than the field stores, or out of bounds, takes the exact path and its messages)."""
+    if raw != raw or raw in (float("inf"), float("-inf")):
+        return None
+    if (field.min is not None and raw < field.min) or (field.max is not None and raw > field.max):
+        return None
+    scaled = raw * field.unit_factor * field.scale
+    whole = round(scaled)
+    if abs(scaled - whole) > 1e-6 or abs(whole) >= 2**53:
+        return None
+    return int(whole)
 
 
 def from_stored(field: FieldDef, stored) -> Decimal | str | bool | None:

@@ -390,3 +390,27 @@ def test_completeness_counts_late_and_missing(cast, fast_report, settings):
     assert "辽钢板材鞍山加工厂" not in late_names and "辽钢板材有限公司" in late_names
     dalian = completeness(cast.dl_analyst, fast_report, JULY)
     assert {row.enterprise.id for row in dalian.rows} == {cast.d.id}
+
+
+def test_a_missing_prior_year_column_falls_back_to_last_years_filing(cast, fast_report):
+    last_year = services.submission_open(
+        acting_user=cast.sub_reporter,
+        enterprise=cast.a11,
+        form=fast_report,
+        period=Period.parse("2025-07"),
+        scope=ReportScope.CONSOLIDATED,
+    )
+    services.cells_write(
+        acting_user=cast.sub_reporter,
+        submission=last_year,
+        channel="web",
+        raw=clean_cells(**{"operating_revenue.current": "500"}),
+    )
+    cells = clean_cells(**{"operating_revenue.current": "1149"})
+    del cells["operating_revenue.prior_year"]
+    submission = open_report(cast, fast_report, cast.a11, cast.sub_reporter)
+    services.cells_write(
+        acting_user=cast.sub_reporter, submission=submission, raw=cells, channel="web"
+    )
+    result = RuleResult.objects.get(submission=submission, rule="revenue_yoy_jump")
+    assert "500.00" in result.message_zh
