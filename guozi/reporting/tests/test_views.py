@@ -124,3 +124,26 @@ def test_the_final_accounts_page_uses_yearly_periods(cast, fast_report, client, 
     page = client.get("/reporting/?form=final_accounts&period=2026-07")
     assert page.status_code == 200
     assert str(page.context["period"]) == "2025"  # the last closed year, not a month
+
+
+def test_every_report_page_answers_not_found_outside_the_users_view(
+    cast, fast_report, client, login
+):
+    submission = _draft(cast, fast_report)
+    login(cast.outsider)
+    base = f"/reporting/submissions/{submission.id}/"
+    assert client.post(f"{base}act/", {"action": "submit"}).status_code == 404
+    assert client.get(f"{base}history/cash.current/").status_code == 404
+    opened = client.post("/reporting/open/", {"period": "2026-07", "enterprise": cast.a1.id})
+    assert opened.status_code == 404  # the same answer as for no such enterprise
+    assert not Submission.objects.filter(enterprise=cast.a1).exists()
+
+
+def test_a_reader_cannot_act_on_a_report(cast, fast_report, client, login):
+    submission = _draft(cast, fast_report)
+    login(cast.leader)
+    client.post(f"/reporting/submissions/{submission.id}/act/", {"action": "submit"})
+    submission.refresh_from_db()
+    assert submission.state == State.DRAFT
+    page = client.get(f"/reporting/submissions/{submission.id}/").content.decode()
+    assert 'value="submit"' not in page and "readonly" in page
