@@ -5,9 +5,9 @@ history, validation), applied to a whole batch with one tree snapshot, bulk writ
 validation pass. All or nothing: a batch with any refused item writes nothing.
 """
 
-import json
 from dataclasses import dataclass, field
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,7 +135,7 @@ def batch_write(
         elif not changes:
             result.unchanged += 1
         else:
-            updates.append((json.dumps(cells, ensure_ascii=False), now, submission.id))
+            updates.append((orjson.dumps(cells).decode(), now, submission.id))
             versions.append(
                 _version(
                     submission.id,
@@ -188,7 +188,7 @@ def _version(submission_id, now, user, channel, changes, after_approval) -> tupl
         now,
         user.id if user else None,
         channel,
-        json.dumps(changes, ensure_ascii=False),
+        orjson.dumps(changes).decode(),
         after_approval,
     )
 
@@ -209,7 +209,7 @@ def _create(form, version, definition, period: Period, tree, fresh) -> list[Subm
             period.end,
             item.scope,
             State.DRAFT,
-            json.dumps(cells, ensure_ascii=False),
+            orjson.dumps(cells).decode(),
             0,
             0,
             deadlines.due(tree.supervisor(item.enterprise_id), tree.level(item.enterprise_id)),

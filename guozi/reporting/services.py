@@ -100,25 +100,47 @@ def parse_cells(definition: FormDefinition, raw: dict[str, object]) -> tuple[dic
     Rows of a floating section come as "code#row name.column"; their totals are computed.
     """
     stored, errors = {}, {}
-    fields = definition.fields_by_code
+    targets = _cell_targets(definition)
     for cell, value in raw.items():
-        code, key, column = split_cell(cell)
-        field = fields.get(code)
-        if field is None or column not in field.columns or (key is not None) != field.floating:
-            if field is not None and field.floating and key is None:
-                errors[cell] = _("This line totals its rows; fill in the rows.")
-            else:
-                errors[cell] = _("This form has no cell “%(cell)s”.") % {"cell": cell}
-            continue
-        problem = row_key_problem(key) if key is not None else None
-        if problem:
-            errors[cell] = problem
-            continue
+        field = targets.get(cell)
+        if field is None:
+            field, problem = _cell_target(definition, cell)
+            if problem:
+                errors[cell] = problem
+                continue
         try:
             stored[cell] = to_stored(field, value)
         except CellError as error:
             errors[cell] = str(error)
     return stored, errors
+
+
+_TARGETS: dict[tuple[str, str], dict] = {}
+
+
+def _cell_targets(definition: FormDefinition) -> dict:
+    """The fixed cells of a form version and their fields, built once (an import of thousands
+    of reports names the same cells on every row)."""
+    key = (definition.form, definition.version)
+    if key not in _TARGETS:
+        _TARGETS[key] = {
+            f"{f.code}.{column}": f
+            for f in definition.fields
+            if not f.floating
+            for column in f.columns
+        }
+    return _TARGETS[key]
+
+
+def _cell_target(definition: FormDefinition, cell: str):
+    """(field, None) for a floating row's cell, or (None, why the cell is not on the form)."""
+    code, key, column = split_cell(cell)
+    field = definition.fields_by_code.get(code)
+    if field is None or column not in field.columns or (key is not None) != field.floating:
+        if field is not None and field.floating and key is None:
+            return None, _("This line totals its rows; fill in the rows.")
+        return None, _("This form has no cell “%(cell)s”.") % {"cell": cell}
+    return field, row_key_problem(key)
 
 
 def merge_cells(definition: FormDefinition, cells: dict, stored: dict) -> tuple[dict, dict]:

@@ -9,9 +9,12 @@ pass. Only failing rows come back to Python, to be put into words.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import orjson
 import polars as pl
 from django.db import connection, transaction
+from django.db.models import TextField
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from guozi.formulas import evaluate_many
@@ -128,8 +131,13 @@ class Store:
 
     def _fetch_all(self, period: str, cells: list[str]) -> pl.DataFrame:
         """Every wanted cell of one period, decoded from the stored JSON by polars."""
-        rows = self._query([period]).values_list("enterprise_id", "scope", "cells")
-        return self._only_wanted(_decode(list(rows.iterator(chunk_size=2000)), self._fields(cells)))
+        rows = (
+            self._query([period])
+            .annotate(text=Cast("cells", TextField()))
+            .values_list("enterprise_id", "scope", "text")
+        )
+        decoded = [(e, s, orjson.loads(text)) for e, s, text in rows.iterator(chunk_size=2000)]
+        return self._only_wanted(_decode(decoded, self._fields(cells)))
 
     def _fetch_few(self, needs: dict[str, list[str]]) -> dict[str, pl.DataFrame]:
         """A few cells of several periods, extracted by the database in one query."""
@@ -184,19 +192,15 @@ def _cell_dtype(field: FieldDef):
 
 
 def _decode(rows: list[tuple[int, str, dict]], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
-    """(enterprise, scope, cells) rows → a table of the wanted cells in formula units.
-
-    Column by column from the decoded mappings: polars' own JSON decoder needs several times
-    the memory of its input, which a 5,000-enterprise period would feel.
-    """
-    data = {
-        "enterprise": [row[0] for row in rows],
-        "scope": [row[1] for row in rows],
-        **{cell: [row[2].get(cell) for row in rows] for _f, cell in wanted},
-    }
-    schema = {"enterprise": pl.Int64, "scope": pl.String,
-              **{cell: _cell_dtype(f) for f, cell in wanted}}  # fmt: skip
-    table = pl.DataFrame(data, schema=schema, strict=False)
+    """(enterprise, scope, cells) rows → a table of the wanted cells in formula units."""
+    cells = pl.from_dicts(
+        [row[2] for row in rows],
+        schema={cell: _cell_dtype(f) for f, cell in wanted},
+    )
+    table = cells.with_columns(
+        enterprise=pl.Series([row[0] for row in rows], dtype=pl.Int64),
+        scope=pl.Series([row[1] for row in rows], dtype=pl.String),
+    ).select("enterprise", "scope", *(cell for _f, cell in wanted))
     return table.with_columns(_to_formula_units(f, pl.col(cell), cell) for f, cell in wanted)
 
 
@@ -473,15 +477,50 @@ def _required(inputs: Inputs, definition: FormDefinition, targets) -> dict[int, 
     return found
 
 
-def _monthly(inputs: Inputs, code: str, period: Period, targets) -> pl.Series:
-    """The period's own flow: year-to-date less the previous month's (January's is its YTD)."""
-    value = inputs._cell(code, "current", period, targets)
-    if period.index == 1:
-        return value
-    return value - inputs._cell(code, "current", period.previous(), targets)
-
-
 HISTORY_MIN_POINTS = 10
+
+
+def _history_table(inputs: Inputs, code: str, span: int, targets) -> pl.DataFrame:
+    """Per target row, the seasonal ratios r0 (this month) … r{span} of a flow's monthly value.
+
+    The year-to-date values of every month needed are stacked and widened once, so the monthly
+    flows and their ratios are a handful of column expressions, not a join per month.
+    """
+    cell = f"{code}.current"
+    months = span + 13  # the ratio of the oldest lag needs its month a year and a month back
+    stacked = []
+    for back in range(months + 1):
+        frame = inputs.store.frame(inputs.period.shift(-back))
+        if frame is not None and cell in frame.columns:
+            stacked.append(
+                frame.select(
+                    "enterprise", "scope", pl.lit(back).alias("back"), pl.col(cell).alias("ytd")
+                )
+            )
+    names = [str(back) for back in range(months + 1)]
+    if stacked:
+        wide = pl.concat(stacked).pivot(on="back", index=["enterprise", "scope"], values="ytd")
+    else:
+        wide = pl.DataFrame(schema={"enterprise": pl.Int64, "scope": pl.String})
+    wide = wide.with_columns(
+        pl.lit(None, pl.Float64).alias(n) for n in names if n not in wide.columns
+    )
+
+    def monthly(back: int) -> pl.Expr:
+        ytd = pl.col(str(back))
+        return ytd if inputs.period.shift(-back).index == 1 else ytd - pl.col(str(back + 1))
+
+    ratios = wide.select(
+        "enterprise",
+        "scope",
+        *(
+            pl.when((monthly(lag + 12) > 0) & (monthly(lag) >= 0))
+            .then(monthly(lag) / monthly(lag + 12))
+            .alias(f"r{lag}")
+            for lag in range(span + 1)
+        ),
+    )
+    return targets.join(ratios, on=["enterprise", "scope"], how="left").sort("row")
 
 
 def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Violation]:
@@ -493,14 +532,7 @@ def _history_outliers(rule: RuleDef, inputs: Inputs, targets) -> dict[int, Viola
     """
     field = inputs.fields[rule.field]
     span = _history_span(rule)
-    ratios = {}
-    for lag in range(span + 1):
-        month = _monthly(inputs, field.code, inputs.period.shift(-lag), targets)
-        base = _monthly(inputs, field.code, inputs.period.shift(-lag - 12), targets)
-        ratios[f"r{lag}"] = pl.select(
-            pl.when((pl.lit(base) > 0) & (pl.lit(month) >= 0)).then(pl.lit(month) / pl.lit(base))
-        ).to_series()
-    table = pl.DataFrame(ratios).with_row_index("row")
+    table = _history_table(inputs, field.code, span, targets)
     history = (
         table.select("row", h=pl.concat_list([f"r{lag}" for lag in range(1, span + 1)]))
         .explode("h")
@@ -599,47 +631,67 @@ def check(
 def validate_period(form: Form, period: Period, submission_ids: list[int] | None = None) -> int:
     """Validate submissions of a period (all, or the given ones) and store the results."""
     definition = definition_of(version_in_force(form, period))
-    query = Submission.objects.filter(form=form, period=str(period))
-    if submission_ids is not None:
-        query = query.filter(id__in=submission_ids)
-    targets = list(query.values_list("id", "enterprise_id", "scope"))
+    targets = _targets(form, period, submission_ids)
     if not targets:
         return 0
     store = Store(form, definition)
     if submission_ids is not None:
-        store.enterprise_ids = _with_children(store, period, {e for _id, e, _s in targets})
-    results = check(store, definition, period, [(e, s) for _id, e, s in targets])
-    _store_results([t[0] for t in targets], results)
+        store.enterprise_ids = _with_children(store, period, {t[1] for t in targets})
+    results = check(store, definition, period, [(t[1], t[2]) for t in targets])
+    _store_results(
+        targets, results, whole_period=(form, period) if submission_ids is None else None
+    )
     return len(targets)
 
 
-def _store_results(submission_ids: list[int], results: list[list[Violation]]) -> None:
-    RuleResult.objects.filter(submission_id__in=submission_ids).delete()
-    now = timezone.now()
+def _targets(form: Form, period: Period, submission_ids: list[int] | None = None) -> list[tuple]:
+    """(id, enterprise, scope, errors, warnings, validated_at) of the submissions to validate."""
+    query = Submission.objects.filter(form=form, period=str(period))
+    columns = ("id", "enterprise_id", "scope", "errors", "warnings", "validated_at")
+    if submission_ids is None:
+        return list(query.values_list(*columns))
+    found = []
+    for start in range(0, len(submission_ids), 2000):
+        chunk = submission_ids[start : start + 2000]
+        found.extend(query.filter(id__in=chunk).values_list(*columns))
+    return found
+
+
+def _store_results(targets: list[tuple], results: list[list[Violation]], whole_period=None):
+    """Replace the stored results; counts are written only where they changed (or were never
+    computed), since re-validating a month of unchanged reports changes almost nothing."""
+    if whole_period is not None:
+        form, period = whole_period
+        RuleResult.objects.filter(submission__form=form, submission__period=str(period)).delete()
+    else:
+        ids = [t[0] for t in targets]
+        for start in range(0, len(ids), 2000):
+            RuleResult.objects.filter(submission_id__in=ids[start : start + 2000]).delete()
     RuleResult.objects.bulk_create(
         (
             RuleResult(
-                submission_id=submission_id,
+                submission_id=target[0],
                 rule=v.rule.code,
                 severity=v.severity,
                 message_zh=v.message_zh,
                 message_en=v.message_en,
                 cells=v.cells,
             )
-            for submission_id, violations in zip(submission_ids, results, strict=True)
+            for target, violations in zip(targets, results, strict=True)
             for v in violations
         ),
         batch_size=2000,
     )
-    counts = {
-        submission_id: (
-            sum(v.severity == "error" for v in violations),
-            sum(v.severity == "warning" for v in violations),
-        )
-        for submission_id, violations in zip(submission_ids, results, strict=True)
-    }
+    now = timezone.now()
+    rows = []
+    for (sid, _e, _s, errors, warnings, validated_at), violations in zip(
+        targets, results, strict=True
+    ):
+        new_errors = sum(v.severity == "error" for v in violations)
+        new_warnings = len(violations) - new_errors
+        if validated_at is None or (errors, warnings) != (new_errors, new_warnings):
+            rows.append((new_errors, new_warnings, now, sid))
     table = Submission._meta.db_table
-    rows = [(errors, warnings, now, sid) for sid, (errors, warnings) in counts.items()]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
             cursor.executemany(
@@ -674,14 +726,10 @@ def validate_range(form: Form, periods: list[Period], progress=None) -> int:
         if store is None or store.definition.version != definition.version:
             store = Store(form, definition)
         with transaction.atomic():
-            targets = list(
-                Submission.objects.filter(form=form, period=str(period)).values_list(
-                    "id", "enterprise_id", "scope"
-                )
-            )
+            targets = _targets(form, period)
             if targets:
-                results = check(store, definition, period, [(e, s) for _id, e, s in targets])
-                _store_results([t[0] for t in targets], results)
+                results = check(store, definition, period, [(t[1], t[2]) for t in targets])
+                _store_results(targets, results, whole_period=(form, period))
         total += len(targets)
         if progress:
             progress(done, len(periods))
