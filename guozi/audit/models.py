@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,7 +15,11 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,  # audit_actor_at, below
     )
     actor_name = models.CharField(max_length=150, blank=True)
     channel = models.CharField(max_length=8)
@@ -30,7 +35,11 @@ class AuditEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [
-            models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # A person's events only, the ones looked up by actor: the system's (a command-line
+            # import without --user, say) stay out.
+            models.Index(
+                fields=["actor", "at"], condition=Q(actor__isnull=False), name="audit_actor_at"
+            ),
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
         ]
 

@@ -1473,60 +1473,48 @@ class EnterpriseImport(_FileImport):
         self.events: list[list] = []
         self.links: list[list] = []
         self.new_stakes: list[list] = []
-        self._create([row for row, action, _c in self.plans if action == "new"], now)
+        new = [row for row, action, _c in self.plans if action == "new"]
+        _insert(Enterprise, ENTERPRISE_COLUMNS, self._create(new, now), prepared=True)
         self._update([(row, c) for row, action, c in self.plans if action == "changed"], now)
         _insert(ManagementLink, LINK_COLUMNS, self.links)
         _insert(EquityLink, STAKE_COLUMNS, self.new_stakes)
         _insert(AuditEvent, AUDIT_COLUMNS, self.events)
 
-    def _create(self, rows: list[_Row], now: datetime) -> None:
-        fields = [f for f in Enterprise._meta.concrete_fields if not f.primary_key]
-        columns = [f.attname for f in fields]
+    def _create(self, rows: list[_Row], now: datetime) -> list[tuple]:
+        """The new enterprises' rows (ENTERPRISE_COLUMNS, in the database's form), with their
+        management links, stakes and audit events."""
+        # The new ids are taken first, so that each row's enterprise, management link, stake
+        # and audit event are all built in one pass.
+        new_ids = _reserve_ids(Enterprise, len(rows))
+        ids = {row.node: pk for row, pk in zip(rows, new_ids, strict=True)}
+        self._resolve = lambda node: ids.get(node, node[1])
+        fields = Enterprise._meta.concrete_fields
         # Values in the database's form from the start: the timestamp is one for all.
         stamp = _preparer(Enterprise._meta.get_field("created_at"))(now)
         defaults = {f.attname: f.get_default() for f in fields}
         defaults.update(created_at=stamp, updated_at=stamp)
         as_day = _preparer(Enterprise._meta.get_field("established_on"))
+        pct_text = _memo(_pct_text)
+        in_column_order = itemgetter(*ENTERPRISE_COLUMNS)
         created = []
         for row in rows:
-            values = {**defaults, **row.fields}
+            values = {**defaults, **row.fields, "id": ids[row.node]}
             derived = _Derived(values)
             services.derive_fields(derived)
             values["search_text"] = derived.search_text
             values["city_code"] = derived.city_code
             values["industry_section"] = derived.industry_section
-            if values["established_on"] is not None:
-                values["established_on"] = as_day(values["established_on"])
-            created.append(values)
-        _insert(Enterprise, columns, list(map(itemgetter(*columns), created)), prepared=True)
-        # New ids, found by the identifiers (unique in the database) rather than by the order
-        # of a RETURNING clause.
-        by_uscc, by_foreign = {}, {}
-        for chunk in _chunks([v["uscc"] for v in created if v["uscc"]]):
-            by_uscc.update(Enterprise.objects.filter(uscc__in=chunk).values_list("uscc", "id"))
-        for chunk in _chunks([v["foreign_reg_no"] for v in created if not v["uscc"]]):
-            for country, number, pk in Enterprise.objects.filter(
-                foreign_reg_no__in=chunk
-            ).values_list("foreign_country", "foreign_reg_no", "id"):
-                by_foreign[(country, number)] = pk
-        ids = {}
-        for row, values in zip(rows, created, strict=True):
-            pk = (
-                by_uscc.get(values["uscc"])
-                or by_foreign[(values["foreign_country"], values["foreign_reg_no"])]
-            )
-            ids[row.node] = values["id"] = pk
-        self._resolve = lambda node: ids.get(node, node[1])
-        # The audit record holds what was entered (the derived search keys and the timestamps
-        # add nothing to it), dates as text as `audit.services.snapshot` writes them.
-        pct_text = _memo(_pct_text)
-        for row, values in zip(rows, created, strict=True):
+            # The audit record holds what was entered (the derived search keys and the
+            # timestamps add nothing to it), dates as text as `audit.services.snapshot` writes
+            # them.
             after = {"id": values["id"]}
             for column, value in row.fields.items():
                 if value is not None and value != "":
                     after[column] = value
-            if after.get("established_on") is not None:
-                after["established_on"] = after["established_on"].isoformat()
+            established = values["established_on"]
+            if established is not None:
+                after["established_on"] = established.isoformat()
+                values["established_on"] = as_day(established)
             if row.parent is not None:
                 self._add_link(values["id"], row.parent)
                 after["parent"] = self._node_name(row.parent)
@@ -1534,6 +1522,8 @@ class EnterpriseImport(_FileImport):
                     self._add_stake(values["id"], row.parent, row.pct)
                     after["ownership_pct"] = pct_text(row.pct)[0]
             self._add_event("create", values, None, after, now)
+            created.append(in_column_order(values))
+        return created
 
     def _update(self, changed: list[tuple[_Row, list[FieldChange]]], now: datetime) -> None:
         instances: dict[int, Enterprise] = {}
@@ -1646,6 +1636,7 @@ class _Derived:
         self.industry_code = values["industry_code"]
 
 
+ENTERPRISE_COLUMNS = [f.attname for f in Enterprise._meta.concrete_fields]
 LINK_COLUMNS = ["child_id", "parent_id", "parent_supervisor_id", "valid_from", "valid_to", "note"]
 STAKE_COLUMNS = [
     "held_id",
@@ -1683,6 +1674,33 @@ _RAW_TYPES = {
 }
 
 
+def _reserve_ids(model, count: int) -> list[int]:
+    """`count` new primary keys of `model`, for rows inserted later in the same transaction."""
+    if not count:
+        return []
+    table = model._meta.db_table
+    pk = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # AUTOINCREMENT never gives an id again, even of a deleted row: start above both
+            # the table's highest id and the highest it ever had. The transaction holds the
+            # write lock (immediate mode), so no one else can take these in the meantime.
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            used = cursor.fetchone()
+            cursor.execute(
+                f"SELECT MAX({connection.ops.quote_name(pk)}) "
+                f"FROM {connection.ops.quote_name(table)}"
+            )
+            top = max(used[0] if used else 0, cursor.fetchone()[0] or 0)
+            return list(range(top + 1, top + 1 + count))
+        # PostgreSQL: the sequence never hands out an id twice.
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk, count],
+        )
+        return [value for (value,) in cursor.fetchall()]
+
+
 def _preparer(field) -> Callable:
     """The field's database form of a value. Dates, times and decimals repeat a lot in an
     import (one timestamp, one effective date), so those are remembered."""
@@ -1690,7 +1708,7 @@ def _preparer(field) -> Callable:
         if connection.vendor == "sqlite":
             # Stored as text: compact and without \u escapes it is a third smaller, and reads
             # back the same.
-            return lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         return lambda value: field.get_db_prep_save(value, connection)
     cache: dict = {}
 
@@ -1705,8 +1723,8 @@ def _preparer(field) -> Callable:
 
 
 def _insert(model, columns: list[str], rows: list, *, prepared: bool = False) -> None:
-    """INSERTs of plain value lists (converted in place unless `prepared`), in batches of
-    BATCH rows.
+    """INSERTs of plain value lists (converted in place unless `prepared`), many rows to a
+    statement (COPY on PostgreSQL).
 
     Django's bulk_create spends microseconds per value in its SQL compiler, which at 100,000
     enterprises of 25 columns is most of the import's time budget; here a value goes to the
@@ -1734,10 +1752,18 @@ def _insert(model, columns: list[str], rows: list, *, prepared: bool = False) ->
         return
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            # In-process: one prepared statement run per row costs nothing extra.
-            for chunk in _chunks(rows):
-                cursor.executemany(insert + marks, chunk)
-            return
+            # Many rows to a statement, one prepared statement for all but the last few: each
+            # run of an INSERT opens the table and every one of its indexes, which costs SQLite
+            # more than a row does.
+            size = max(1, connection.features.max_query_params // len(fields))
+            whole = len(rows) - len(rows) % size
+            cursor.executemany(
+                insert + ", ".join([marks] * size),
+                (list(chain(*rows[at : at + size])) for at in range(0, whole, size)),
+            )
+            rows = rows[whole:]  # fewer than `size`: one statement, below
+            if not rows:
+                return
         for chunk in _chunks(rows, max(1, min(BATCH, 65535 // len(fields)))):
             cursor.execute(insert + ", ".join([marks] * len(chunk)), list(chain(*chunk)))
 

@@ -87,7 +87,9 @@ class Enterprise(TimeStampedModel):
     uscc = models.CharField(_("USCC"), max_length=18, null=True, blank=True, unique=True)
     foreign_reg_no = models.CharField(_("foreign registration number"), max_length=60, blank=True)
     foreign_country = models.CharField(_("country"), max_length=2, blank=True)
-    name_zh = models.CharField(_("Chinese name"), max_length=200, db_index=True)
+    # No index on the names: search goes through `search_text`, and nothing looks a name up
+    # or sorts by it over the whole registry.
+    name_zh = models.CharField(_("Chinese name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     # Lower-case names, full pinyin and pinyin initials, for one LIKE search.
@@ -120,7 +122,12 @@ class Enterprise(TimeStampedModel):
     )
     status_on = models.DateField(_("status since"), null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="absorbed"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="absorbed",
+        db_index=False,  # enterprise_merged_into, below
     )
     portfolio = models.CharField(
         _("portfolio"), max_length=10, choices=Portfolio.choices, default="own"
@@ -143,7 +150,13 @@ class Enterprise(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["supervisor", "status"], name="enterprise_sup_status"),
-            models.Index(fields=["short_name"], name="enterprise_short_name"),
+            # Set on merged enterprises only, and only ever looked up by a value: the others
+            # stay out.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="enterprise_merged_into",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,12 +179,25 @@ class ManagementLink(models.Model):
     A group's parent is its supervisor (`parent_supervisor`); everyone else's is an enterprise.
     """
 
-    child = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="parent_links")
+    # Each key is the first column of one of the indexes below, which serve its lookups.
+    child = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="parent_links", db_index=False
+    )
     parent = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, null=True, blank=True, related_name="child_links"
+        Enterprise,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="child_links",
+        db_index=False,
     )
     parent_supervisor = models.ForeignKey(
-        Supervisor, on_delete=models.PROTECT, null=True, blank=True, related_name="group_links"
+        Supervisor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="group_links",
+        db_index=False,
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -197,7 +223,13 @@ class ManagementLink(models.Model):
         indexes = [
             models.Index(fields=["parent", "valid_from"], name="mlink_parent_from"),
             models.Index(fields=["child", "valid_from"], name="mlink_child_from"),
-            models.Index(fields=["parent_supervisor", "valid_from"], name="mlink_sup_from"),
+            # Groups' links only, the ones looked up by supervisor: a link to a parent
+            # enterprise stays out.
+            models.Index(
+                fields=["parent_supervisor", "valid_from"],
+                condition=Q(parent_supervisor__isnull=False),
+                name="mlink_sup_from",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,15 +263,34 @@ class OutsideParty(TimeStampedModel):
 class EquityLink(models.Model):
     """Who holds what: holder → held, with %, effective-dated; several holders allowed."""
 
-    held = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="holder_links")
+    # Each holder is indexed below: `held` and `holder_enterprise` as the first columns of
+    # composite indexes, the other holders only where they are set.
+    held = models.ForeignKey(
+        Enterprise, on_delete=models.CASCADE, related_name="holder_links", db_index=False
+    )
     holder_enterprise = models.ForeignKey(
-        Enterprise, on_delete=models.PROTECT, null=True, blank=True, related_name="holdings"
+        Enterprise,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="holdings",
+        db_index=False,
     )
     holder_supervisor = models.ForeignKey(
-        Supervisor, on_delete=models.PROTECT, null=True, blank=True, related_name="holdings"
+        Supervisor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="holdings",
+        db_index=False,
     )
     holder_party = models.ForeignKey(
-        OutsideParty, on_delete=models.PROTECT, null=True, blank=True, related_name="holdings"
+        OutsideParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="holdings",
+        db_index=False,
     )
     pct = models.DecimalField(_("ownership %"), max_digits=7, decimal_places=4)
     valid_from = models.DateField(_("valid from"))
@@ -275,6 +326,16 @@ class EquityLink(models.Model):
         indexes = [
             models.Index(fields=["held", "valid_from"], name="equity_held_from"),
             models.Index(fields=["holder_enterprise", "valid_from"], name="equity_holder_from"),
+            models.Index(
+                fields=["holder_supervisor"],
+                condition=Q(holder_supervisor__isnull=False),
+                name="equity_holder_supervisor",
+            ),
+            models.Index(
+                fields=["holder_party"],
+                condition=Q(holder_party__isnull=False),
+                name="equity_holder_party",
+            ),
         ]
 
     def __str__(self) -> str:

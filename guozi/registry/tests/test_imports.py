@@ -342,6 +342,69 @@ def test_a_moderate_file_goes_through_the_bulk_path(cast, tmp_path):
     assert seen[-1][0] == seen[-1][1]
 
 
+def test_each_row_keeps_its_own_values_links_and_event_across_insert_statements(cast, tmp_path):
+    # 101 rows: more than one multi-row INSERT statement holds, and not a multiple of one.
+    rows = [row(uscc=code(500), name_zh="总公司", short_name="总")]
+    rows += [
+        row(
+            uscc=code(500 + n),
+            name_zh=f"分公司{n}",
+            name_en=f"Branch {n}",
+            parent=code(500 + n - 1),
+            ownership_pct=n % 90 + 10,
+            established_on=date(2000, 1, 1 + n % 28),
+        )
+        for n in range(1, 101)
+    ]
+    result = run(tmp_path, rows, name="chain.csv", acting_user=cast.analyst)
+    assert result.ok, [str(e) for e in result.errors[:3]]
+    made = {e.uscc: e for e in Enterprise.objects.filter(uscc__startswith=code(500)[:8])}
+    made = {uscc: made[uscc] for uscc in (code(500 + n) for n in range(101))}
+    for n in range(1, 101):
+        enterprise = made[code(500 + n)]
+        assert (enterprise.name_zh, enterprise.name_en) == (f"分公司{n}", f"Branch {n}")
+        assert enterprise.established_on == date(2000, 1, 1 + n % 28)
+        assert f"branch {n}" in enterprise.search_text
+        link = selectors.parent_link_at(enterprise.id, DAY)
+        assert link.parent_id == made[code(500 + n - 1)].id
+        (stake,) = selectors.holders_at(enterprise, DAY)
+        assert (stake.holder_enterprise_id, stake.pct) == (link.parent_id, Decimal(n % 90 + 10))
+        event = AuditEvent.objects.get(enterprise_id=enterprise.id)
+        assert (event.object_id, event.object_repr) == (str(enterprise.id), f"Branch {n}")
+        assert event.after["id"] == enterprise.id and event.after["parent"] == code(500 + n - 1)
+    # The ids follow the rows of the file.
+    assert [made[code(500 + n)].id for n in range(101)] == sorted(e.id for e in made.values())
+
+
+def test_new_ids_never_take_those_of_deleted_enterprises(cast, tmp_path):
+    result = run(tmp_path, [row(uscc=code(600), name_zh="将注销企业")])
+    assert result.ok, [str(e) for e in result.errors]
+    gone = Enterprise.objects.get(uscc=code(600))
+    Enterprise.objects.filter(id=gone.id).delete()
+    highest = Enterprise.objects.order_by("-id").values_list("id", flat=True).first()
+    assert highest < gone.id
+    result = run(tmp_path, [row(uscc=code(601), name_zh="新企业")])
+    assert result.ok, [str(e) for e in result.errors]
+    made = Enterprise.objects.get(uscc=code(601))
+    assert made.id > gone.id
+    assert AuditEvent.objects.get(enterprise_id=made.id, action="create").after["id"] == made.id
+    # The database's own counter went past the ids the import took.
+    later = services.enterprise_create(
+        acting_user=None,
+        fields={
+            "uscc": code(602),
+            "name_zh": "后来登记的企业",
+            "supervisor": cast.ln,
+            "region_code": "210100",
+            "industry_code": "C31",
+            "ownership_level": "provincial",
+        },
+        parent_supervisor=cast.ln,
+        valid_from=DAY,
+    )
+    assert later.id > made.id
+
+
 # --- every error kind -----------------------------------------------------------------------
 
 

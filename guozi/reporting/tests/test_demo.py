@@ -455,3 +455,9 @@ def test_bad_months_and_a_second_load_are_refused(reports):
     with translation.override("en"), pytest.raises(DomainError, match="already holds"):
         demo.load_reports(seed=SEED, months=1)
     assert Submission.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_a_scaled_registry_has_no_reports_unless_asked():
+    call_command("load_demo", "--reset", "--scale", TOTAL, stdout=StringIO())
+    assert not Submission.objects.exists()

@@ -53,8 +53,11 @@ class Command(BaseCommand):
             "--months",
             type=int,
             metavar="M",
-            default=reports_demo.DEFAULT_MONTHS,
-            help="fast reports for the M months up to the last closed one (0: the registry only)",
+            default=None,
+            help=(
+                "fast reports for the M months up to the last closed one (0: the registry only; "
+                f"default {reports_demo.DEFAULT_MONTHS}, or 0 with --scale)"
+            ),
         )
         parser.add_argument(
             "--reset",
@@ -65,6 +68,8 @@ class Command(BaseCommand):
     def handle(self, *args, seed, scale, months, reset, **options):
         started = time.monotonic()
         total = scale if scale is not None else demo.DEFAULT_TOTAL
+        if months is None:  # a scaled registry is for benchmarks: reports only when asked for
+            months = 0 if scale is not None else reports_demo.DEFAULT_MONTHS
         reports = None
         try:
             reports_demo.check_months(months)
