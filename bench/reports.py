@@ -36,9 +36,10 @@ wb = Workbook(write_only=True)
 ws = wb.create_sheet("月度财务快报")
 ws.append(["identifier", "scope", *[cell for _f, cell in cells]])
 rows = 0
-for uscc, country, number, scope, stored in Submission.objects.filter(
-        form=form, period=str(source)).values_list("enterprise__uscc", "enterprise__foreign_country",
-        "enterprise__foreign_reg_no", "scope", "cells").iterator(chunk_size=2000):
+reports = Submission.objects.filter(form=form, period=str(source)).values_list(
+    "enterprise__uscc", "enterprise__foreign_country", "enterprise__foreign_reg_no", "scope",
+    "cells")
+for uscc, country, number, scope, stored in reports.iterator(chunk_size=2000):
     # The next month: flows a month further on, balances as they were; identities still hold.
     grown = {{k: (round(v * 1.08 / 10000) * 10000 if k.split(".")[0] in FLOWS
                   and k.endswith(".current") else v) for k, v in stored.items()}}
