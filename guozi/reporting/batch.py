@@ -5,6 +5,7 @@ history, validation), applied to a whole batch with one tree snapshot, bulk writ
 validation pass. All or nothing: a batch with any refused item writes nothing.
 """
 
+import functools
 from dataclasses import dataclass, field
 
 import orjson
@@ -193,12 +194,13 @@ def _version(submission_id, now, user, channel, changes, after_approval) -> tupl
     )
 
 
-def _create(form, version, definition, period: Period, tree, fresh) -> list[Submission]:
+def _create(form, version, definition, period: Period, tree, fresh) -> list:
     """New drafts, with their cells, in bulk (plain inserts: the model layer's per-field
     preparation would cost more than the database's work)."""
     if not fresh:
         return []
     deadlines = Deadlines(form.id, definition, period)
+    due = functools.cache(deadlines.due)
     now = timezone.now()
     rows = [
         (
@@ -212,7 +214,7 @@ def _create(form, version, definition, period: Period, tree, fresh) -> list[Subm
             orjson.dumps(cells).decode(),
             0,
             0,
-            deadlines.due(tree.supervisor(item.enterprise_id), tree.level(item.enterprise_id)),
+            due(tree.supervisor(item.enterprise_id), tree.level(item.enterprise_id)),
             "",
             0,
             0,
@@ -227,12 +229,19 @@ def _create(form, version, definition, period: Period, tree, fresh) -> list[Subm
     found = {}
     for start in range(0, len(ids), CHUNK):
         found.update(
-            ((enterprise_id, scope), Submission(id=pk, enterprise_id=enterprise_id, scope=scope))
+            ((enterprise_id, scope), _Created(pk, enterprise_id, scope))
             for pk, enterprise_id, scope in Submission.objects.filter(
                 form=form, period=str(period), enterprise_id__in=ids[start : start + CHUNK]
             ).values_list("id", "enterprise_id", "scope")
         )
     return [found[(item.enterprise_id, item.scope)] for item, _c, _ch in fresh]
+
+
+@dataclass(frozen=True)
+class _Created:
+    id: int
+    enterprise_id: int
+    scope: str
 
 
 SUBMISSION_COLUMNS = [
@@ -255,16 +264,19 @@ SUBMISSION_COLUMNS = [
     "updated_at",
 ]
 VERSION_COLUMNS = ["submission_id", "at", "user_id", "channel", "changes", "after_approval"]
-JSON_COLUMNS = {"cells", "changes"}
 
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    postgres = connection.vendor == "postgresql"
-    marks = ", ".join(
-        "CAST(%s AS jsonb)" if postgres and column in JSON_COLUMNS else "%s" for column in columns
-    )
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({marks})"
+    """Plain inserts: COPY on PostgreSQL, executemany on SQLite."""
+    table = model._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
         for start in range(0, len(rows), CHUNK):
             cursor.executemany(sql, rows[start : start + CHUNK])
 

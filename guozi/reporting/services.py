@@ -146,23 +146,25 @@ def _cell_target(definition: FormDefinition, cell: str):
 def merge_cells(definition: FormDefinition, cells: dict, stored: dict) -> tuple[dict, dict]:
     """The cells after writing `stored`, with floating totals kept; and the changes made."""
     merged = dict(cells)
-    touched = []
+    changes = {}
     for cell, value in stored.items():
-        if cells.get(cell) != value:
-            touched.append(cell)
+        old = cells.get(cell)
+        if old != value:
+            changes[cell] = [old, value]
         if value is None:
             merged.pop(cell, None)
         else:
             merged[cell] = value
-    for cell, total in floating_totals(definition, merged).items():
-        if merged.get(cell) != total:
-            touched.append(cell)
-        if total is None:
-            merged.pop(cell, None)
-        else:
-            merged[cell] = total
-    changes = {cell: [cells.get(cell), merged.get(cell)] for cell in touched}
-    return merged, {cell: change for cell, change in changes.items() if change[0] != change[1]}
+    if any(f.floating for f in definition.fields):
+        for cell, total in floating_totals(definition, merged).items():
+            old = cells.get(cell)
+            if old != total:
+                changes[cell] = [old, total]
+            if total is None:
+                merged.pop(cell, None)
+            else:
+                merged[cell] = total
+    return merged, changes
 
 
 def too_many_rows(definition: FormDefinition, cells: dict) -> list[str]:
