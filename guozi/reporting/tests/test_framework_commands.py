@@ -48,3 +48,34 @@ def test_validate_reports_runs_every_rule_again(cast, fast_report, capsys):
     assert RuleResult.objects.filter(submission=submission, rule="bs_identity").exists()
     with pytest.raises(CommandError):
         call_command("validate_reports", "--form", "nope")
+
+
+def test_validating_again_keeps_the_counts_of_failing_reports(cast, fast_report):
+    period = Period.parse("2026-07")
+    failing = services.submission_open(
+        acting_user=None,
+        enterprise=cast.a11,
+        form=fast_report,
+        period=period,
+        scope=ReportScope.CONSOLIDATED,
+    )
+    services.cells_write(
+        acting_user=None,
+        submission=failing,
+        channel="web",
+        raw=clean_cells(**{"total_assets.current": "2030.3"}),
+    )
+    clean = services.submission_open(
+        acting_user=None,
+        enterprise=cast.a2,
+        form=fast_report,
+        period=period,
+        scope=ReportScope.CONSOLIDATED,
+    )
+    services.cells_write(acting_user=None, submission=clean, channel="web", raw=clean_cells())
+    for _ in range(2):
+        call_command("validate_reports", "--from", "2026-07")
+        failing.refresh_from_db()
+        clean.refresh_from_db()
+        assert (failing.errors, clean.errors, clean.warnings) == (1, 0, 0)
+        assert failing.validated_at and clean.validated_at
