@@ -7,22 +7,19 @@ and only its uploader can use it.
 """
 
 import io
-import json
-import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guozi.accounts.access import Scope, scoped
 from guozi.jobs.services import job_start
+from guozi.jobs.uploads import recent_uploads, store_upload, uploaded, uploads_dir
 from guozi.lib import clock
 
 from . import exports, imports, selectors
@@ -81,68 +78,14 @@ class ConfirmForm(forms.Form):
 
 
 def _uploads_dir() -> Path:
-    return Path(settings.DATA_DIR) / "uploads"
+    return uploads_dir()
 
 
-def _store_upload(user, upload) -> dict:
-    folder = _uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    upload_id = uuid.uuid4().hex
-    suffix = Path(upload.name).suffix.lower()
-    path = folder / f"{upload_id}{suffix}"
-    with path.open("wb") as stream:
-        for chunk in upload.chunks():
-            stream.write(chunk)
-    note = {
-        "id": upload_id,
-        "user_id": user.id,
-        "name": Path(upload.name).name[:200],
-        "file": path.name,
-        "size": upload.size,
-        "uploaded_at": timezone.now().isoformat(),
-    }
-    note["rows"] = _count_rows(path, note["name"])
-    (folder / f"{upload_id}.json").write_text(json.dumps(note))
-    return note
-
-
-def _count_rows(path: Path, name: str) -> int:
+def _count_rows(path: Path, name: str) -> dict:
     try:
-        return imports.count_rows(path, name)
+        return {"rows": imports.count_rows(path, name)}
     except imports.UnreadableFile:
-        return 0
-
-
-def _upload(user, upload_id: str) -> tuple[dict, Path]:
-    """The stored upload of `user`; anyone else's, or none, is a 404."""
-    if not upload_id.isalnum():
-        raise Http404
-    try:
-        note = json.loads((_uploads_dir() / f"{upload_id}.json").read_text())
-    except (OSError, ValueError):
-        raise Http404 from None
-    path = _uploads_dir() / note["file"]
-    if note.get("user_id") != user.id or not path.exists():
-        raise Http404
-    return note, path
-
-
-def _recent_uploads(user) -> list[dict]:
-    notes = []
-    folder = _uploads_dir()
-    if not folder.is_dir():
-        return notes
-    for note_path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            note = json.loads(note_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if note.get("user_id") == user.id and (folder / note.get("file", "")).exists():
-            note["uploaded"] = datetime.fromisoformat(note["uploaded_at"])
-            notes.append(note)
-        if len(notes) >= RECENT_UPLOADS:
-            break
-    return notes
+        return {"rows": 0}
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -193,8 +136,9 @@ def _run(request, note: dict, path: Path, *, dry_run: bool, valid_from: date):
 def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        note = _store_upload(request.user, form.cleaned_data["file"])
-        path = _uploads_dir() / note["file"]
+        note, path = store_upload(
+            request.user, form.cleaned_data["file"], _uploads_dir(), _count_rows
+        )
         dry_run = form.cleaned_data["dry_run"]
         valid_from = form.cleaned_data["valid_from"] or clock.today()
         return _run(request, note, path, dry_run=dry_run, valid_from=valid_from)
@@ -205,7 +149,7 @@ def import_page(request):
         "registry/import.html",
         {
             "form": form,
-            "uploads": _recent_uploads(request.user),
+            "uploads": recent_uploads(request.user, _uploads_dir(), RECENT_UPLOADS),
             "in_request_rows": IN_REQUEST_ROWS,
             "columns": exports.COLUMNS,
         },
@@ -216,7 +160,7 @@ def import_page(request):
 @scoped(Scope.REGISTRY_EDIT)
 def import_review(request, upload_id: str):
     """GET: check a stored upload again; POST: import it (the "Import these changes" button)."""
-    note, path = _upload(request.user, upload_id)
+    note, path = uploaded(request.user, upload_id, _uploads_dir())
     form = ConfirmForm(request.POST or request.GET or None)
     valid_from = (form.is_valid() and form.cleaned_data["valid_from"]) or clock.today()
     if request.method == "POST":

@@ -7,21 +7,18 @@ that was checked and only its uploader can use it.
 """
 
 import io
-import json
-import uuid
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guozi.accounts.access import Scope, scoped
 from guozi.jobs.services import job_start
+from guozi.jobs.uploads import recent_uploads, store_upload, uploaded, uploads_dir
 from guozi.lib import clock
 from guozi.lib.errors import DomainError
 from guozi.lib.periods import Period, last_closed
@@ -145,64 +142,14 @@ class TemplateForm(forms.Form):
 
 
 def _uploads_dir() -> Path:
-    return Path(settings.DATA_DIR) / "uploads" / "reports"
+    return uploads_dir("reports")
 
 
-def _store_upload(user, upload, *, form: str, period: str) -> dict:
-    folder = _uploads_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    upload_id = uuid.uuid4().hex
-    path = folder / f"{upload_id}{Path(upload.name).suffix.lower()}"
-    with path.open("wb") as stream:
-        for chunk in upload.chunks():
-            stream.write(chunk)
-    note = {
-        "id": upload_id,
-        "user_id": user.id,
-        "name": Path(upload.name).name[:200],
-        "file": path.name,
-        "size": upload.size,
-        "form": form,
-        "period": period,
-        "uploaded_at": timezone.now().isoformat(),
-    }
+def _count_reports(path: Path, name: str) -> dict:
     try:
-        note["reports"] = count_reports(path, note["name"])
+        return {"reports": count_reports(path, name)}
     except UnreadableFile:
-        note["reports"] = 0  # the check says why
-    (folder / f"{upload_id}.json").write_text(json.dumps(note))
-    return note
-
-
-def _upload(user, upload_id: str) -> tuple[dict, Path]:
-    """The stored upload of `user`; anyone else's, or none, is a 404."""
-    if not upload_id.isalnum():
-        raise Http404
-    try:
-        note = json.loads((_uploads_dir() / f"{upload_id}.json").read_text())
-    except (OSError, ValueError):
-        raise Http404 from None
-    path = _uploads_dir() / note["file"]
-    if note.get("user_id") != user.id or not path.exists():
-        raise Http404
-    return note, path
-
-
-def _recent_uploads(user) -> list[dict]:
-    folder = _uploads_dir()
-    if not folder.is_dir():
-        return []
-    notes = []
-    for note_path in sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            note = json.loads(note_path.read_text())
-        except (OSError, ValueError):
-            continue
-        if note.get("user_id") == user.id and (folder / note.get("file", "")).exists():
-            notes.append(note)
-        if len(notes) >= RECENT_UPLOADS:
-            break
-    return notes
+        return {"reports": 0}  # the check says why
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -283,7 +230,7 @@ def _page(request, upload_form, template_form, status=200):
         {
             "form": upload_form,
             "template_form": template_form,
-            "uploads": _recent_uploads(request.user),
+            "uploads": recent_uploads(request.user, _uploads_dir(), RECENT_UPLOADS),
             "enterprises": _choosable(request.user),
             "in_request_reports": IN_REQUEST_REPORTS,
         },
@@ -296,8 +243,14 @@ def upload_page(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        note = _store_upload(request.user, data["file"], form=data["form"], period=data["period"])
-        path = _uploads_dir() / note["file"]
+        note, path = store_upload(
+            request.user,
+            data["file"],
+            _uploads_dir(),
+            _count_reports,
+            form=data["form"],
+            period=data["period"],
+        )
         return _run(request, note, path, dry_run=data["dry_run"], valid_only=data["valid_only"])
     if request.method == "GET":
         form.initial.update(form="fast_report")
@@ -317,7 +270,7 @@ def upload_page(request):
 @scoped(Scope.PORTFOLIO)
 def upload_review(request, upload_id: str):
     """GET: check a stored upload again; POST: import it (all, or only its valid reports)."""
-    note, path = _upload(request.user, upload_id)
+    note, path = uploaded(request.user, upload_id, _uploads_dir())
     if request.method == "POST":
         valid_only = request.POST.get("valid_only") == "1"
         return _run(request, note, path, dry_run=False, valid_only=valid_only)
