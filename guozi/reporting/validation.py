@@ -221,6 +221,7 @@ class Inputs:
         self.fields = definition.fields_by_code
         self.period = period
         self._cache: dict[tuple, pl.Series] = {}
+        self._joins: dict[tuple, tuple] = {}
         self.fallback_needs: dict[str, set[str]] = {}
 
     def needs(self, refs) -> dict[str, set[str]]:
@@ -269,33 +270,39 @@ class Inputs:
         """The cell of each target's report for `period`; `scope` overrides the target's."""
         key = (str(period), cell, scope, id(targets))
         if key not in self._cache:
-            self._cache[key] = self._join(period, cell, targets, scope)
-        return self._cache[key]
+            # The targets are kept with the result so that their id is not reused meanwhile.
+            self._cache[key] = (targets, self._join(period, cell, targets, scope))
+        return self._cache[key][1]
 
     def _join(self, period: Period, cell: str, targets: pl.DataFrame, scope) -> pl.Series:
         frame = self.store.frame(period)
         if frame is None or cell not in frame.columns:
             return pl.Series(cell, [None] * targets.height, dtype=pl.Float64)
-        found = frame.select("enterprise", "scope", cell)
-        keys = targets if scope is None else targets.with_columns(scope=pl.lit(scope))
-        joined = keys.join(found, on=["enterprise", "scope"], how="left").sort("row")
-        wants_standalone = joined["scope"] == STANDALONE
-        if not wants_standalone.any():
-            return joined[cell]
+        own, consolidated, use_consolidated = self._joined(period, frame, targets, scope)
+        if use_consolidated is None:
+            return own[cell]
         # A leaf files one report, which counts as both scopes.
-        consolidated = (
-            keys.with_columns(scope=pl.lit(CONSOLIDATED))
-            .join(found, on=["enterprise", "scope"], how="left")
-            .sort("row")[cell]
-        )
-        leaf = ~joined["enterprise"].is_in(self.store.parents(period).implode())
-        use_consolidated = wants_standalone & leaf & joined[cell].is_null()
-        return (
-            pl.DataFrame({"own": joined[cell], "other": consolidated, "use": use_consolidated})
-            .select(pl.when(pl.col("use")).then(pl.col("other")).otherwise(pl.col("own")))
-            .to_series()
-            .alias(cell)
-        )
+        return own[cell].zip_with(~(use_consolidated & own[cell].is_null()), consolidated[cell])
+
+    def _joined(self, period: Period, frame: pl.DataFrame, targets: pl.DataFrame, scope):
+        """The targets joined once with every loaded cell of the period's reports (and, for
+        standalone targets, with the consolidated reports leaves stand in with)."""
+        key = (str(period), scope, id(targets), frame.width)
+        if key not in self._joins:
+            keys = targets if scope is None else targets.with_columns(scope=pl.lit(scope))
+            own = keys.join(frame, on=["enterprise", "scope"], how="left").sort("row")
+            wants_standalone = own["scope"] == STANDALONE
+            consolidated = use = None
+            if wants_standalone.any():
+                consolidated = (
+                    keys.with_columns(scope=pl.lit(CONSOLIDATED))
+                    .join(frame, on=["enterprise", "scope"], how="left")
+                    .sort("row")
+                )
+                leaf = ~own["enterprise"].is_in(self.store.parents(period).implode())
+                use = wants_standalone & leaf
+            self._joins[key] = (targets, own, consolidated, use)
+        return self._joins[key][1:]
 
     def _cell(self, code: str, column: str, period: Period, targets, scope=None) -> pl.Series:
         values = self._lookup(period, f"{code}.{column}", targets, scope)
