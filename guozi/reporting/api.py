@@ -447,10 +447,7 @@ def parse_cells(definition: FormDefinition, raw: dict, prefix: str) -> tuple[dic
 
 def visible_submission_in_path(user, *, id, **_params) -> Submission:
     """The submission in the path if the user may read its enterprise; 404 otherwise."""
-    try:
-        return selectors.get_visible_submission(user, path_id(id))
-    except Submission.DoesNotExist:
-        raise Http404 from None
+    return selectors.get_visible_submission(user, path_id(id))
 
 
 # -- writing answers ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from guozi.accounts.models import Membership, Notification, Role
 from guozi.accounts.services import notify
 from guozi.jobs.services import job_run
 from guozi.lib import clock
+from guozi.lib.errors import DomainError
 from guozi.lib.periods import Period, last_closed
 from guozi.registry.models import Enterprise
 from guozi.registry.tree import tree_at
@@ -63,7 +64,7 @@ def send_reminders(today: date | None = None, progress=None) -> dict:
 def _remind(form: Form, period: Period, today: date) -> int:
     try:
         version = version_in_force(form, period)
-    except Exception:  # no version in force for that period: nothing is expected
+    except DomainError:  # no version in force for that period: nothing is expected
         return 0
     definition = definition_of(version)
     tree = tree_at(period.end)

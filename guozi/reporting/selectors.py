@@ -4,6 +4,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.shortcuts import get_object_or_404
+
 from guozi.lib import clock
 from guozi.lib.periods import Period
 from guozi.registry.models import Enterprise, Supervisor
@@ -22,8 +24,10 @@ def visible_submissions(user):
 
 
 def get_visible_submission(user, submission_id: int) -> Submission:
-    submission = Submission.objects.select_related("enterprise", "form", "version").get(
-        id=submission_id
+    """The submission if `user` may read its enterprise for its period; else Http404, the same
+    answer as for no such id."""
+    submission = get_object_or_404(
+        Submission.objects.select_related("enterprise", "form", "version"), id=submission_id
     )
     get_visible_enterprise(user, submission.enterprise_id, submission.period_end)
     return submission

@@ -174,8 +174,7 @@ def input_text(field: FieldDef, stored) -> str:
 
 
 def _plain(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return text
+    return format(number.normalize(), "f")
 
 
 # --- floating rows (浮动行) -------------------------------------------------------------------

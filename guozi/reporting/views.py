@@ -201,10 +201,7 @@ def submission_page(request, submission_id: int):
 
 
 def _get(request, submission_id: int):
-    try:
-        return selectors.get_visible_submission(request.user, submission_id)
-    except Exception as error:  # no such id, or not visible: the same answer
-        raise Http404 from error
+    return selectors.get_visible_submission(request.user, submission_id)
 
 
 def _posted_cells(request) -> dict:

@@ -341,6 +341,7 @@ def _inflate(package: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, ro
                 if scan and not found:
                     found = _FORMULA_TAG.search(tail + chunk) is not None
                     tail = chunk[-16:]
+    # zipfile raises NotImplementedError for a compression method it does not support.
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
         raise UnreadableFile(_corrupt(exc)) from exc
     if size > RATIO_FLOOR and size > limits.max_ratio * max(info.compress_size, 1):

@@ -436,6 +436,23 @@ def test_a_corrupt_zip_is_refused(tmp_path):
         ReportFile(truncated)
 
 
+def test_a_zip_with_an_unsupported_compression_method_is_refused(tmp_path):
+    path = tmp_path / "odd.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as package:
+        package.writestr("xl/workbook.xml", b"<workbook/>")
+        package.writestr("xl/worksheets/sheet1.xml", b"<worksheet/>")
+    data = bytearray(path.read_bytes())
+    # Method 99 (AES) in the local and the central headers of the sheet.
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+    data[info.header_offset + 8 : info.header_offset + 10] = (99).to_bytes(2, "little")
+    central = data.index(b"PK\x01\x02", data.index(b"PK\x01\x02") + 1)
+    data[central + 10 : central + 12] = (99).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnreadableFile, match="damaged|损坏"):
+        check_package(path, Limits())
+
+
 def zip_with(path: Path, members: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
         for name, data in members.items():
