@@ -8,6 +8,8 @@ class Action(models.TextChoices):
     CREATE = "create", _("Create")
     UPDATE = "update", _("Update")
     DELETE = "delete", _("Delete")
+    EXPORT = "export", _("Export")
+    DOWNLOAD = "download", _("Download")
 
 
 class AuditEvent(models.Model):

@@ -23,6 +23,9 @@ KIND_LABELS = {
     "enterprise_export": _("Enterprise export"),
     "report_import": _("Report import"),
     "report_reminders": _("Report deadline reminders"),
+    "indicators_recompute": _("Indicator recomputation"),
+    "ledger_reminders": _("Ledger reminders"),
+    "ledger_evidence_sweep": _("Removal of orphaned evidence files"),
     "housekeeping": _("Housekeeping"),
     "ping": _("Worker check"),
 }

@@ -22,6 +22,8 @@ def test_the_shipped_schedule_housekeeping_at_three_and_reminders_at_eight():
     assert [(entry.name, entry.cron) for entry in SCHEDULE] == [
         ("housekeeping", "0 3 * * *"),
         ("report_reminders", "0 8 * * *"),  # added by the reporting app
+        ("ledger_reminders", "30 8 * * *"),  # added by the ledgers app
+        ("ledger_evidence_sweep", "45 3 * * *"),  # added by the ledgers app
     ]
     title_zh, title_en = SCHEDULE[0].titles()
     assert title_en.startswith("Housekeeping")
