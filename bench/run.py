@@ -6,8 +6,9 @@ Every figure is measured in this run, on this machine, against the targets of th
   directory, filtered and searched   median < 100 ms (1 client), p95 < 400 ms (4 clients),
                                      as the supervisor and as an enterprise user, DEBUG off
   subtree of the largest group       < 50 ms as of a date
-Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look), BENCH_ONLY=registry
-or BENCH_ONLY=reports for one part; the reporting benchmarks are described in bench/reports.py.
+Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look), BENCH_ONLY=registry,
+BENCH_ONLY=reports or BENCH_ONLY=indicators for one part; the reporting and indicator benchmarks
+are described in bench/reports.py and bench/indicators.py.
 """
 
 import http.cookiejar
@@ -241,7 +242,7 @@ def bench_subtree(data_dir: str) -> None:
 
 
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "registry,reports").split(",")
+    only = os.environ.get("BENCH_ONLY", "registry,reports,indicators").split(",")
     print(f"Guozi benchmarks ({', '.join(only)}), {os.cpu_count()} cores", flush=True)
     if "registry" in only:
         print(f"Registry at scale {SCALE}, SQLite", flush=True)
@@ -256,6 +257,14 @@ def main() -> None:
 
         print(f"Reporting at {reports.ENTERPRISES} enterprises, SQLite and PostgreSQL", flush=True)
         reports.main()
+        RESULTS.extend(shared.RESULTS)
+        shared.RESULTS.clear()
+    if "indicators" in only:
+        import indicators
+        import run as shared
+
+        print(f"Indicators at {indicators.ENTERPRISES} enterprises, SQLite and PostgreSQL")
+        indicators.main()
         RESULTS.extend(shared.RESULTS)
     width = max(len(name) for name, *_ in RESULTS)
     print(f"\n{'benchmark'.ljust(width)}  {'measured':>10}  {'target':>10}  result")

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "guozi.accounts",
     "guozi.registry",
     "guozi.reporting",
+    "guozi.ledgers",
+    "guozi.indicators",
     "guozi.audit",
     "guozi.jobs",
     "guozi.web",

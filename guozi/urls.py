@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registry/", include("guozi.registry.urls")),
     path("reporting/", include("guozi.reporting.urls")),
+    path("ledgers/", include("guozi.ledgers.urls")),
+    path("indicators/", include("guozi.indicators.urls")),
     path("accounts/", include("guozi.accounts.urls")),
     path("audit/", include("guozi.audit.urls")),
     path("jobs/", include("guozi.jobs.urls")),

@@ -30,6 +30,8 @@ install_error_handlers(api)
 for module in (enterprises, tree, supervisors, memberships, imports):
     api.add_router("", module.router)
 api.add_router("/reporting", "guozi.reporting.api.router")
+api.add_router("/ledgers", "guozi.ledgers.api.router")
+api.add_router("/indicators", "guozi.indicators.api.router")
 
 enforce_scopes(api)
 

@@ -33,7 +33,7 @@ from .nodes import (
     walk,
 )
 from .parser import parse
-from .refs import PERIOD_INDEX, PERIODS_PER_YEAR, Ref, Resolver, close_names
+from .refs import PERIOD_INDEX, PERIODS_PER_YEAR, Expansion, Ref, Resolver, close_names
 from .status import KINDS
 
 if TYPE_CHECKING:
@@ -178,6 +178,7 @@ class _Compiler:
     def __init__(self, resolver: Resolver) -> None:
         self.resolver = resolver
         self.steps = 0
+        self.expanding: list[str] = []
 
     def compile(self, node: Node, shift: _Shift) -> tuple[Node, str]:
         # Expansions (monthly, consecutive) copy their argument; nesting them multiplies.
@@ -206,6 +207,8 @@ class _Compiler:
                     raise _error(
                         node, en, zh, "unknown_name", suggestions=unknown.suggestions
                     ) from None
+                if isinstance(ref, Expansion):
+                    return self._expand(node, ref, shift)
                 return self._reference(node, ref, shift, f"'{name}'")
             case Reference(ref=ref):
                 return self._reference(node, ref, shift, f"'{ref.key}'")
@@ -218,6 +221,32 @@ class _Compiler:
         raise TypeError(f"not a formula node: {node!r}")
 
     # -- references and push-down -------------------------------------------------------------
+
+    def _expand(self, node: Name, expansion: Expansion, shift: _Shift) -> tuple[Node, str]:
+        """A named formula compiled in place; an error inside it is reported at the name."""
+        if expansion.name in self.expanding:
+            cycle = " → ".join([*self.expanding, expansion.name])
+            raise _error(
+                node,
+                f"'{expansion.name}' is defined in terms of itself ({cycle})",
+                f"'{expansion.name}' 的定义引用了自身（{cycle}）",
+                "cycle",
+            )
+        self.expanding.append(expansion.name)
+        try:
+            return self.compile(expansion.node, shift)
+        except FormulaError as inner:
+            if inner.code in ("cycle", "too_large"):
+                raise
+            raise _error(
+                node,
+                f"in '{expansion.name}': {inner.message_en}",
+                f"在 '{expansion.name}' 中：{inner.message_zh}",
+                inner.code,
+                suggestions=inner.suggestions,
+            ) from None
+        finally:
+            self.expanding.pop()
 
     def _reference(self, node: Node, ref: Ref, shift: _Shift, label: str) -> tuple[Node, str]:
         if ref.source == "context":

@@ -56,13 +56,24 @@ class Ref:
         return key
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """A name that stands for a formula of its own (an indicator, a named part such as EBITDA):
+    the compiler compiles that formula in place, under the time and scope functions around the
+    name, so `prior_year(ebitda)` reads the prior-year column of every field EBITDA adds up."""
+
+    name: str
+    node: object  # the parsed formula (a Node)
+
+
 PERIOD_INDEX = Ref("context", "period_index")
 PERIODS_PER_YEAR = Ref("context", "periods_per_year")
 
 
 class Resolver(Protocol):
-    def resolve_name(self, name: str) -> Ref:
-        """The ref a name stands for; raise `UnknownName(name, suggestions)` if there is none."""
+    def resolve_name(self, name: str) -> Ref | Expansion:
+        """The ref (or the formula) a name stands for; raise `UnknownName(name, suggestions)`
+        if there is none."""
         ...
 
     def resolve_function(self, name: str, args: list) -> Ref | None:
@@ -118,7 +129,7 @@ class ChainResolver:
     def __init__(self, resolvers: Sequence[Resolver]) -> None:
         self.resolvers = list(resolvers)
 
-    def resolve_name(self, name: str) -> Ref:
+    def resolve_name(self, name: str) -> Ref | Expansion:
         suggestions: list[str] = []
         for resolver in self.resolvers:
             try:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from guozi.audit.services import audit_record
 from guozi.lib import clock
+from guozi.lib.bulk import bulk_insert
 from guozi.lib.errors import DomainError
 from guozi.lib.periods import Period
 from guozi.registry.tree import tree_at
@@ -160,7 +161,7 @@ def batch_write(
         if changes
     )
     _update_cells(updates)
-    _insert(ValueVersion, VERSION_COLUMNS, versions)
+    bulk_insert(ValueVersion, VERSION_COLUMNS, versions)
     result.created = len(created)
     result.changed = len(versions)
     ids = {(s.enterprise_id, s.scope): s.id for s in [*existing.values(), *created]}
@@ -224,7 +225,7 @@ def _create(form, version, definition, period: Period, tree, fresh) -> list:
         )
         for item, cells, _changes in fresh
     ]
-    _insert(Submission, SUBMISSION_COLUMNS, rows)
+    bulk_insert(Submission, SUBMISSION_COLUMNS, rows)
     ids = sorted({item.enterprise_id for item, _c, _ch in fresh})
     found = {}
     for start in range(0, len(ids), CHUNK):
@@ -264,21 +265,6 @@ SUBMISSION_COLUMNS = [
     "updated_at",
 ]
 VERSION_COLUMNS = ["submission_id", "at", "user_id", "channel", "changes", "after_approval"]
-
-
-def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Plain inserts: COPY on PostgreSQL, executemany on SQLite."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-        for start in range(0, len(rows), CHUNK):
-            cursor.executemany(sql, rows[start : start + CHUNK])
 
 
 def _update_cells(rows: list[tuple[str, object, int]]) -> None:

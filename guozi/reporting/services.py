@@ -36,6 +36,7 @@ from .models import (
     SubmissionEvent,
     ValueVersion,
 )
+from .signals import reports_changed
 from .validation import validate_period
 from .values import (
     CellError,
@@ -316,6 +317,7 @@ def _event(submission, action, user, reason="", named=None) -> SubmissionEvent:
         after={"event": action, "state": submission.state, "reason": reason, "named": named or []},
         enterprise_id=submission.enterprise_id,
     )
+    reports_changed.send(sender=Submission, form_id=submission.form_id, period=submission.period)
     return event
 
 

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from guozi.accounts.models import Role
+from guozi.indicators import demo as indicators_demo
+from guozi.ledgers import demo as ledgers_demo
 from guozi.lib.errors import DomainError
 from guozi.registry import demo
 from guozi.reporting import demo as reports_demo
@@ -70,16 +72,20 @@ class Command(BaseCommand):
         total = scale if scale is not None else demo.DEFAULT_TOTAL
         if months is None:  # a scaled registry is for benchmarks: reports only when asked for
             months = 0 if scale is not None else reports_demo.DEFAULT_MONTHS
-        reports = None
+        reports = computed = None
         try:
             reports_demo.check_months(months)
             with transaction.atomic():
                 if reset:
+                    indicators_demo.reset()
+                    ledgers_demo.reset()
                     reports_demo.reset()
                 loaded = demo.load_demo(seed=seed, total=total, reset_first=reset)
                 registry_seconds = time.monotonic() - started
                 if months:
                     reports = reports_demo.load_reports(seed=seed, months=months)
+                    computed = indicators_demo.compute_demo()
+                    items = ledgers_demo.load_demo_items(seed=seed)
         except DomainError as error:
             raise CommandError(error.message) from error
         levels = Counter(item.ownership_level for item in loaded.plan.enterprises)
@@ -102,6 +108,8 @@ class Command(BaseCommand):
         )
         if reports:
             self.stdout.write(reports_demo.summary(reports))
+            self.stdout.write(indicators_demo.summary(computed))
+            self.stdout.write(ledgers_demo.summary(items))
         into, absorbed, merged_on = demo.MERGER
         moved, source, target, moved_on = demo.TRANSFER
         self.stdout.write(

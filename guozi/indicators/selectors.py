@@ -1,0 +1,296 @@
+"""Scoped reads of computed indicators.
+
+Enterprise figures are read by whoever may read the enterprise; roll-ups (a portfolio, a city,
+an industry, a function class) by the supervisor roles of that supervisor and of those above it.
+Figures use approved data unless `data_status` asks to include submitted reports, in which case
+a period with reports awaiting approval uses its "submitted" computation.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+
+from guozi.accounts.access import active_memberships
+from guozi.lib.codetables import industries, region
+from guozi.lib.periods import Period
+from guozi.registry.models import Enterprise, ManagementLink, Supervisor
+from guozi.registry.selectors import supervisor_descendants, visible_enterprises
+from guozi.reporting.models import Form
+
+from . import health
+from .definitions import Framework, IndicatorDef
+from .frameworks import framework_of
+from .models import ComputeRun, DataStatus, IndicatorResult, UnitKind
+
+OK = "0"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator of one unit in one period, with its restated comparative."""
+
+    indicator: IndicatorDef
+    value: float | None
+    status: int  # 0 ok, 1 missing, 2 undefined
+    prior: float | None = None
+    prior_status: int = 1
+    restated: bool = True
+
+    @property
+    def change(self) -> float | None:
+        """Year-on-year: a growth rate for amounts, a change in percentage points (as a
+        fraction) for ratios; None when either side is not a number or the base is 0."""
+        if self.value is None or self.prior is None:
+            return None
+        if self.indicator.is_ratio:
+            return self.value - self.prior
+        if self.prior == 0:
+            return None
+        return (self.value - self.prior) / abs(self.prior)
+
+
+@dataclass
+class UnitFigures:
+    """Every indicator of one unit (an enterprise in one scope, or a roll-up) in one period."""
+
+    run: ComputeRun
+    framework: Framework
+    unit_kind: str
+    supervisor_id: int
+    enterprise_id: int | None
+    unit_code: str
+    scope: str
+    members: int
+    values: dict[str, float | None]
+    statuses: dict[str, int]
+    prior: dict[str, float | None]
+    prior_statuses: dict[str, int]
+    label: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def figure(self, code: str) -> Figure:
+        indicator = self.framework.by_code[code]
+        return Figure(
+            indicator=indicator,
+            value=self.values.get(code),
+            status=self.statuses.get(code, 1),
+            prior=self.prior.get(code),
+            prior_status=self.prior_statuses.get(code, 1),
+            restated=code in self.run.restated,
+        )
+
+    def worst(self, code: str) -> bool:
+        return bool(self.values.get(f"worst:{code}"))
+
+    def bands(self, thresholds: dict[str, tuple] | None = None) -> dict[str, health.Banded]:
+        """The health-check band of each ratio (thresholds per ratio code may override the
+        framework's, e.g. a supervisor's own)."""
+        found = {}
+        for ratio in self.framework.health.ratios if self.framework.health else ():
+            limits = (thresholds or {}).get(ratio.code, ratio.thresholds)
+            found[ratio.code] = health.band_of(
+                self.values.get(ratio.code), limits, ratio.direction, self.worst(ratio.code)
+            )
+        return found
+
+    def rating(self, thresholds: dict[str, tuple] | None = None) -> tuple[float | None, int | None]:
+        check = self.framework.health
+        if check is None:
+            return None, None
+        bands = self.bands(thresholds)
+        enabled = [bands[r.code].band for r in check.ratios if r.enabled]
+        return health.overall(enabled, check.overall_cuts)
+
+
+def _from_row(run: ComputeRun, framework: Framework, row: IndicatorResult) -> UnitFigures:
+    codes = run.indicators
+    own, _sep, prior_digits = row.statuses.partition("/")
+    prior_codes = [c for c in codes if c in {i.code for i in framework.indicators}]
+    return UnitFigures(
+        run=run,
+        framework=framework,
+        unit_kind=row.unit_kind,
+        supervisor_id=row.supervisor_id,
+        enterprise_id=row.enterprise_id,
+        unit_code=row.unit_code,
+        scope=row.scope,
+        members=row.members,
+        values=dict(zip(codes, row.values, strict=True)),
+        statuses={c: int(d) for c, d in zip(codes, own, strict=True)},
+        prior=dict(zip(prior_codes, row.prior, strict=True)),
+        prior_statuses={c: int(d) for c, d in zip(prior_codes, prior_digits, strict=True)},
+    )
+
+
+def _runs(form: Form, periods: list[str], data_status: str) -> dict[str, ComputeRun]:
+    """The run to read for each period: the "submitted" one where asked for and present."""
+    runs = ComputeRun.objects.filter(form=form, period__in=periods).select_related("framework")
+    chosen: dict[str, ComputeRun] = {}
+    for run in runs:
+        if run.data_status == DataStatus.APPROVED and run.period not in chosen:
+            chosen[run.period] = run
+        elif run.data_status == DataStatus.SUBMITTED and data_status == DataStatus.SUBMITTED:
+            chosen[run.period] = run
+    return chosen
+
+
+def rollup_supervisor_ids(user) -> set[int]:
+    """Supervisors whose roll-ups the user may read."""
+    own = {m.supervisor_id for m in active_memberships(user) if m.supervisor_id}
+    return supervisor_descendants(own) if own else set()
+
+
+def latest_period(form: Form) -> str | None:
+    return (
+        ComputeRun.objects.filter(form=form, data_status=DataStatus.APPROVED)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+
+
+def computed_periods(form: Form) -> list[str]:
+    periods = ComputeRun.objects.filter(form=form, data_status=DataStatus.APPROVED)
+    return sorted(set(periods.values_list("period", flat=True)), reverse=True)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    computed_at: datetime | None
+    stale: bool
+
+
+def freshness(form: Form, period: str) -> Freshness:
+    runs = ComputeRun.objects.filter(form=form, period=period)
+    times = [r.computed_at for r in runs]
+    return Freshness(max(times) if times else None, any(r.stale for r in runs))
+
+
+def unit_figures(
+    user,
+    form: Form,
+    period: str,
+    *,
+    unit_kind: str,
+    data_status: str = DataStatus.APPROVED,
+    supervisor_id: int | None = None,
+    enterprise_ids: list[int] | None = None,
+    scope: str | None = None,
+) -> list[UnitFigures]:
+    """The figures of the units of one kind in one period that the user may read."""
+    run = _runs(form, [period], data_status).get(period)
+    if run is None:
+        return []
+    framework = framework_of(run.framework)
+    rows = IndicatorResult.objects.filter(run=run, unit_kind=unit_kind)
+    if unit_kind == UnitKind.ENTERPRISE:
+        visible = visible_enterprises(user).values("id")
+        rows = rows.filter(enterprise_id__in=visible)
+        if enterprise_ids is not None:
+            rows = rows.filter(enterprise_id__in=enterprise_ids)
+        if scope:
+            rows = rows.filter(scope=scope)
+    else:
+        allowed = rollup_supervisor_ids(user)
+        rows = rows.filter(supervisor_id__in=allowed)
+    if supervisor_id is not None:
+        rows = rows.filter(supervisor_id=supervisor_id)
+    found = [_from_row(run, framework, row) for row in rows.order_by("id")]
+    _label(found, user)
+    return found
+
+
+def enterprise_series(
+    user,
+    form: Form,
+    enterprise: Enterprise,
+    *,
+    scope: str,
+    data_status: str = DataStatus.APPROVED,
+    periods: list[str] | None = None,
+) -> list[UnitFigures]:
+    """One enterprise's figures in one scope over the computed periods, oldest first; the
+    caller has checked that the user may read the enterprise."""
+    wanted = periods or computed_periods(form)
+    runs = _runs(form, wanted, data_status)
+    rows = IndicatorResult.objects.filter(
+        run__in=list(runs.values()), enterprise=enterprise, unit_kind=UnitKind.ENTERPRISE
+    )
+    by_period = {}
+    for row in rows:
+        run = next(r for r in runs.values() if r.id == row.run_id)
+        if row.scope == scope:
+            by_period[run.period] = _from_row(run, framework_of(run.framework), row)
+    leaf_fallback = [p for p in runs if p not in by_period]
+    if scope != "consolidated" and leaf_fallback:
+        # A leaf files one report, which counts as both scopes; a parent that did not file its
+        # standalone report has no standalone figure.
+        parent_in = _parent_periods(enterprise, leaf_fallback)
+        for row in rows.filter(scope="consolidated"):
+            run = next(r for r in runs.values() if r.id == row.run_id)
+            if run.period in leaf_fallback and run.period not in parent_in:
+                by_period[run.period] = _from_row(run, framework_of(run.framework), row)
+    return [by_period[p] for p in sorted(by_period)]
+
+
+def _parent_periods(enterprise: Enterprise, periods: list[str]) -> set[str]:
+    """The periods at whose end the enterprise managed at least one subsidiary."""
+    links = list(
+        ManagementLink.objects.filter(parent=enterprise).values_list("valid_from", "valid_to")
+    )
+    found = set()
+    for period in periods:
+        day = Period.parse(period).end
+        if any(start <= day and (end is None or end > day) for start, end in links):
+            found.add(period)
+    return found
+
+
+def _label(found: list[UnitFigures], user) -> None:
+    """A display name for each unit (enterprise, supervisor, city, industry, class)."""
+    enterprise_ids = [f.enterprise_id for f in found if f.enterprise_id]
+    names = {}
+    if enterprise_ids:
+        names = {
+            e.id: e.name
+            for e in Enterprise.objects.filter(id__in=enterprise_ids).only(
+                "id", "name_zh", "name_en"
+            )
+        }
+    supervisors = {s.id: s for s in Supervisor.objects.all()}
+    classes = {}
+    if any(f.unit_kind == UnitKind.FUNCTION_CLASS for f in found):
+        from guozi.registry.models import FunctionClass
+
+        classes = {str(c.id): c for c in FunctionClass.objects.all()}
+    for figures in found:
+        if figures.unit_kind == UnitKind.ENTERPRISE:
+            figures.label = names.get(figures.enterprise_id, str(figures.enterprise_id))
+        elif figures.unit_kind == UnitKind.PORTFOLIO:
+            supervisor = supervisors.get(figures.supervisor_id)
+            figures.label = supervisor.name if supervisor else str(figures.supervisor_id)
+        elif figures.unit_kind == UnitKind.CITY:
+            figures.label = city_name(figures.unit_code)
+        elif figures.unit_kind == UnitKind.INDUSTRY:
+            industry = industries().get(figures.unit_code)
+            figures.label = (
+                f"{figures.unit_code} {industry.name_zh}" if industry else figures.unit_code
+            )
+        else:
+            found_class = classes.get(figures.unit_code)
+            figures.label = found_class.name if found_class else figures.unit_code
+
+
+def visible_enterprise_filter(user) -> Q:
+    return Q(enterprise_id__in=visible_enterprises(user).values("id"))
+
+
+def city_name(code: str) -> str:
+    """A prefecture's name; a municipality's city districts (市辖区) go by the municipality's."""
+    found = region(code)
+    if found is None:
+        return code
+    if found.name_zh == "市辖区" and found.parent_code and region(found.parent_code):
+        return region(found.parent_code).name_zh
+    return found.name_zh
