@@ -14,6 +14,7 @@ urlpatterns = [
     path("reporting/", include("guozi.reporting.urls")),
     path("ledgers/", include("guozi.ledgers.urls")),
     path("indicators/", include("guozi.indicators.urls")),
+    path("alerts/", include("guozi.indicators.urls_alerts")),
     path("accounts/", include("guozi.accounts.urls")),
     path("audit/", include("guozi.audit.urls")),
     path("jobs/", include("guozi.jobs.urls")),

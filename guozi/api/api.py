@@ -32,6 +32,7 @@ for module in (enterprises, tree, supervisors, memberships, imports):
 api.add_router("/reporting", "guozi.reporting.api.router")
 api.add_router("/ledgers", "guozi.ledgers.api.router")
 api.add_router("/indicators", "guozi.indicators.api.router")
+api.add_router("/alerts", "guozi.indicators.api_alerts.router")
 
 enforce_scopes(api)
 

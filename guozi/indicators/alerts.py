@@ -117,13 +117,22 @@ class Finding:
     limit: float | None
 
 
-def switched_off(framework_code: str) -> set[tuple[int, str]]:
-    """(supervisor, rule) pairs a supervisor has switched off."""
-    return set(
-        AlertRuleSwitch.objects.filter(framework_code=framework_code, enabled=False).values_list(
-            "supervisor_id", "rule"
-        )
+@dataclass(frozen=True)
+class Switches:
+    """Which rules are on for which supervisor: as a supervisor switched them, else as the
+    framework ships them (`enabled`)."""
+
+    chosen: dict[tuple[int, str], bool]
+
+    def on(self, supervisor_id: int, rule: AlertRuleDef) -> bool:
+        return self.chosen.get((supervisor_id, rule.code), rule.enabled)
+
+
+def switches(framework_code: str) -> Switches:
+    rows = AlertRuleSwitch.objects.filter(framework_code=framework_code).values_list(
+        "supervisor_id", "rule", "enabled"
     )
+    return Switches({(supervisor, rule): enabled for supervisor, rule, enabled in rows})
 
 
 class AlertInputs:
@@ -285,12 +294,12 @@ def _health_ratings(plan: AlertPlan, table: pl.DataFrame, framework: Framework, 
     return rating.alias(Ref("health", "rating").key)
 
 
-def sync(framework_code: str, findings: list[Finding], off: set[tuple[int, str]]) -> dict:
-    """Raise, extend and clear alerts from the findings, oldest period first; the alerts are
-    worked out in memory and written in bulk."""
+def sync(framework_code: str, findings: list[Finding], rules: Switches) -> dict:
+    """Raise, extend and clear alerts from the findings of the rules switched on, oldest
+    period first; the alerts are worked out in memory and written in bulk."""
     by_key: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for finding in findings:
-        if (finding.supervisor_id, finding.rule.code) not in off:
+        if rules.on(finding.supervisor_id, finding.rule):
             by_key[(finding.rule.code, finding.enterprise_id)].append(finding)
     current = {
         (a.rule, a.enterprise_id): a

@@ -45,6 +45,9 @@ STATES = {
 WORST_PREFIX = "worst:"
 SIGNIFICANT_DIGITS = 12
 BATCH_PERIODS = 12  # periods evaluated and committed together: a year of months
+# Periods before a batch that its formulas may still read (a year back, and a little more for
+# monthly flows and runs of months), kept loaded; earlier ones are dropped.
+KEEP_PERIODS = 15
 CONSOLIDATED = ReportScope.CONSOLIDATED
 STANDALONE = ReportScope.STANDALONE
 RESULT_COLUMNS = [
@@ -166,7 +169,7 @@ class Computer:
         self.form = form
         self.data_status = data_status
         self.stores: dict[int, Store] = {}
-        self.attributes: dict[int, tuple] | None = None
+        self.attributes: pl.DataFrame | None = None
         # Alerts are raised on approved data only.
         self.alerts = alerts and data_status == DataStatus.APPROVED
         self.alert_inputs = AlertInputs(framework_of(loaded), form) if self.alerts else None
@@ -291,8 +294,8 @@ class Computer:
             else []
         )
         if late:
-            self.attributes_loaded()
-            supervisors = [tree.supervisor(e) or self.attributes[e][0] for e in late]
+            own = dict(self.attribute_table().select("enterprise", "own_supervisor").rows())
+            supervisors = [tree.supervisor(e) or own.get(e) for e in late]
             parts.append(
                 pl.DataFrame(
                     {
@@ -321,47 +324,61 @@ class Computer:
         """Per report: its enterprise's supervisor, whether it is a group or a leaf on the
         period's last day, its city, industry section and function class."""
         tree = store.tree(period)
-        self.attributes_loaded()
-        supervisors, groups, leaves, cities, industries, classes = [], [], [], [], [], []
-        for enterprise_id, _scope in rows:
-            own_supervisor, city, industry, function_class = self.attributes[enterprise_id]
-            supervisors.append(tree.supervisor(enterprise_id) or own_supervisor)
-            groups.append(enterprise_id in tree.supervisor_of_group)
-            leaves.append(not tree.has_children(enterprise_id))
-            cities.append(city or None)
-            industries.append(industry or None)
-            classes.append(str(function_class) if function_class else None)
-        return pl.DataFrame(
-            {
-                "enterprise": [r[0] for r in rows],
-                "scope": [r[1] for r in rows],
-                "supervisor": supervisors,
-                "group": groups,
-                "leaf": leaves,
-                UnitKind.CITY.value: cities,
-                UnitKind.INDUSTRY.value: industries,
-                UnitKind.FUNCTION_CLASS.value: classes,
-            },
-            schema={
-                "enterprise": pl.Int64,
-                "scope": pl.String,
-                "supervisor": pl.Int64,
-                "group": pl.Boolean,
-                "leaf": pl.Boolean,
-                UnitKind.CITY.value: pl.String,
-                UnitKind.INDUSTRY.value: pl.String,
-                UnitKind.FUNCTION_CLASS.value: pl.String,
-            },
+        reports = pl.DataFrame(
+            rows, schema={"enterprise": pl.Int64, "scope": pl.String}, orient="row"
+        ).with_row_index("__row")
+        managed = pl.DataFrame(
+            list(tree.supervisors().items()),
+            schema={"enterprise": pl.Int64, "managed_by": pl.Int64},
+            orient="row",
+        )
+        groups = pl.Series(list(tree.supervisor_of_group), dtype=pl.Int64).implode()
+        parents = pl.Series([e for e, kids in tree.children.items() if kids], dtype=pl.Int64)
+        return (
+            reports.join(self.attribute_table(), on="enterprise", how="left")
+            .join(managed, on="enterprise", how="left")
+            .sort("__row")
+            .select(
+                "enterprise",
+                "scope",
+                supervisor=pl.coalesce("managed_by", "own_supervisor"),
+                group=pl.col("enterprise").is_in(groups),
+                leaf=~pl.col("enterprise").is_in(parents.implode()),
+                **{
+                    UnitKind.CITY.value: pl.col("city"),
+                    UnitKind.INDUSTRY.value: pl.col("industry"),
+                    UnitKind.FUNCTION_CLASS.value: pl.col("function_class"),
+                },
+            )
         )
 
-    def attributes_loaded(self) -> None:
+    def attribute_table(self) -> pl.DataFrame:
+        """Every enterprise's own supervisor, city, industry section and function class."""
         if self.attributes is None:
-            self.attributes = {
-                pk: rest
-                for pk, *rest in Enterprise.objects.values_list(
-                    "id", "supervisor_id", "city_code", "industry_section", "function_class_id"
-                ).iterator(chunk_size=5000)
-            }
+            rows = Enterprise.objects.values_list(
+                "id", "supervisor_id", "city_code", "industry_section", "function_class_id"
+            )
+            self.attributes = pl.DataFrame(
+                [
+                    (pk, supervisor, city or None, industry or None,
+                     str(function_class) if function_class else None)
+                    for pk, supervisor, city, industry, function_class in rows.iterator(
+                        chunk_size=5000
+                    )
+                ],
+                schema={"enterprise": pl.Int64, "own_supervisor": pl.Int64, "city": pl.String,
+                        "industry": pl.String, "function_class": pl.String},
+                orient="row",
+            )  # fmt: skip
+        return self.attributes
+
+    def forget_before(self, period: Period) -> None:
+        """Drop the reports of periods no later period reads (memory stays flat over years)."""
+        for store in self.stores.values():
+            for key in [k for k in store.frames if Period.parse(k) < period]:
+                del store.frames[key]
+            for key in [k for k in store.trees if Period.parse(k) < period]:
+                del store.trees[key]
 
     def with_rollups(self, frame: pl.DataFrame, units: pl.DataFrame) -> tuple[list, pl.DataFrame]:
         """The inputs of every report, then of every roll-up (the sums of its members' inputs),
@@ -491,13 +508,14 @@ def compute_periods(
     """Compute and store the periods, oldest first, a batch of periods at a time (each batch
     evaluated together and committed together); raise and clear alerts on the way."""
     computer = Computer(loaded, form, data_status, alerts=raise_alerts)
-    off = alerts.switched_off(loaded.code) if computer.alerts else set()
+    rules = alerts.switches(loaded.code) if computer.alerts else None
     ordered = sorted(periods)
     runs = []
     for start in range(0, len(ordered), BATCH_PERIODS):
         batch = ordered[start : start + BATCH_PERIODS]
         if computer.alerts:
             computer.open_alerts = alerts.open_alert_keys(loaded.code)
+        computer.forget_before(batch[0].shift(-KEEP_PERIODS))
         outcomes = computer.compute(batch)
         with transaction.atomic():
             for outcome in outcomes:
@@ -506,7 +524,7 @@ def compute_periods(
                     runs.append(run)
             findings = [f for outcome in outcomes for f in outcome.findings]
             if findings:
-                alerts.sync(loaded.code, findings, off)
+                alerts.sync(loaded.code, findings, rules)
         if progress:
             progress(start + len(batch), len(ordered))
     return runs

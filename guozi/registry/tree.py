@@ -16,6 +16,7 @@ class TreeSnapshot:
     parent: dict[int, int] = field(default_factory=dict)  # enterprise → managing enterprise
     supervisor_of_group: dict[int, int] = field(default_factory=dict)  # group → supervisor
     children: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    _supervisors: dict[int, int] | None = field(default=None, repr=False, compare=False)
 
     def group_of(self, enterprise_id: int) -> int | None:
         """The top-most enterprise above (or equal to) this one, if it reaches a supervisor."""
@@ -41,6 +42,18 @@ class TreeSnapshot:
     def supervisor(self, enterprise_id: int) -> int | None:
         group = self.group_of(enterprise_id)
         return self.supervisor_of_group.get(group) if group else None
+
+    def supervisors(self) -> dict[int, int]:
+        """Every member's supervisor, found in one pass down from the groups (for work over
+        every enterprise, where walking up from each one would repeat itself)."""
+        if self._supervisors is None:
+            found = {}
+            for group, supervisor in self.supervisor_of_group.items():
+                found[group] = supervisor
+                for member in self.descendants(group):
+                    found.setdefault(member, supervisor)
+            self._supervisors = found
+        return self._supervisors
 
     def members(self) -> set[int]:
         """Every enterprise under some supervisor on the day."""

@@ -703,9 +703,7 @@ def _store_results(targets: list[tuple], results: list[list[Violation]], whole_p
     now = timezone.now()
     table = Submission._meta.db_table
     clean, counted = [], []
-    for (sid, _e, _s, errors, warnings, never), violations in zip(
-        targets, results, strict=True
-    ):
+    for (sid, _e, _s, errors, warnings, never), violations in zip(targets, results, strict=True):
         new_errors = sum(v.severity == "error" for v in violations)
         new_warnings = len(violations) - new_errors
         if new_errors or new_warnings:

@@ -66,6 +66,20 @@ EXPECTED_SCOPES = {
     ("/indicators/enterprises/{int:id}/series", "GET"): Scope.PORTFOLIO,
     ("/indicators/explain", "GET"): Scope.PORTFOLIO,
     ("/indicators/contributions", "GET"): Scope.PORTFOLIO,
+    ("/alerts", "GET"): Scope.PORTFOLIO,
+    ("/alerts/{int:id}", "GET"): Scope.PORTFOLIO,
+    ("/alerts/{int:id}/acknowledge", "POST"): Scope.PORTFOLIO,
+    ("/alerts/{int:id}/rectify", "POST"): Scope.PORTFOLIO,
+    ("/alerts/targets", "GET"): Scope.PORTFOLIO,
+    ("/alerts/targets", "PUT"): Scope.PORTFOLIO,
+    ("/alerts/lines", "GET"): Scope.PORTFOLIO,
+    ("/alerts/lines/method", "PUT"): Scope.PORTFOLIO,
+    ("/alerts/lines/baselines", "PUT"): Scope.PORTFOLIO,
+    ("/alerts/lines/baselines/{int:id}", "DELETE"): Scope.PORTFOLIO,
+    ("/alerts/rules", "GET"): Scope.PORTFOLIO,
+    ("/alerts/rules/{code}/backtest", "POST"): Scope.PORTFOLIO,
+    ("/alerts/rules/{code}/switch", "POST"): Scope.PORTFOLIO,
+    ("/alerts/stress", "GET"): Scope.PORTFOLIO,
 }
 
 

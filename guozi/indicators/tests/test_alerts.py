@@ -209,3 +209,16 @@ def test_acknowledge_and_open_a_rectification(cast, fast_report):
         "rectification",
         "rectification",
     ]
+
+
+def test_a_rule_shipped_off_stays_off_until_a_supervisor_switches_it_on():
+    from dataclasses import replace
+
+    from guozi.indicators.alerts import Switches
+    from guozi.indicators.definitions import AlertRuleDef
+
+    shipped_off = AlertRuleDef("r", "规则", "Rule", "warning", "true", "甲", "A", enabled=False)
+    shipped_on = replace(shipped_off, enabled=True)
+    chosen = Switches({(1, "r"): True, (2, "r"): False})
+    assert chosen.on(1, shipped_off) and not chosen.on(2, shipped_on)
+    assert not chosen.on(3, shipped_off) and chosen.on(3, shipped_on)
