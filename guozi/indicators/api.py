@@ -750,21 +750,7 @@ def rollup_contributions(
     indicator = _indicator(_framework(choices), code)
     if unit not in presenters.ROLLUP_KINDS or choices.supervisor is None:
         raise Http404
-    unit_code = "" if unit == UnitKind.PORTFOLIO else unit_code
-    found = [
-        figures
-        for figures in unit_figures(
-            user,
-            choices.form,
-            choices.period,
-            unit_kind=unit,
-            data_status=choices.data_status,
-            supervisor_id=choices.supervisor.id,
-        )
-        if figures.unit_code == unit_code
-    ]
-    if not found:
-        raise Http404
+    figures = presenters.rollup_figures(user, choices, unit, unit_code)
     items = contributions(
         choices.form,
         Period.parse(choices.period),
@@ -779,9 +765,9 @@ def rollup_contributions(
     return {
         "indicator": indicator_out(indicator),
         "period": choices.period,
-        "unit": unit_out(found[0], {}),
+        "unit": unit_out(figures, {}),
         "data_status": choices.data_status,
-        "stored": figure_out(found[0].figure(indicator.code)),
+        "stored": figure_out(figures.figure(indicator.code)),
         "items": [
             {
                 "enterprise": enterprise_ref(enterprises[item.enterprise_id]),

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import yaml
 from django.utils.translation import gettext as _
 
 from guozi.formulas import (
@@ -28,7 +27,7 @@ from guozi.formulas import (
 )
 from guozi.formulas.refs import close_names
 from guozi.lib.periods import Period
-from guozi.reporting.definitions import DefinitionError, FormDefinition, Problem, _Reader
+from guozi.reporting.definitions import DefinitionError, FormDefinition, _Reader, load_yaml
 
 UNITS = ("万元", "元", "亿元", "%", "万元/人", "人", "times", "days", "score")
 DIRECTIONS = ("higher", "lower")
@@ -346,19 +345,7 @@ def parse_framework(
 
     With `forms` (code → definition), every formula is compiled against each form it reads.
     """
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = (
-            _("line %(line)s, column %(column)s")
-            % {"line": mark.line + 1, "column": mark.column + 1}
-            if mark
-            else ""
-        )
-        raise DefinitionError(source, [Problem(where, _("not valid YAML"))]) from error
-    if not isinstance(data, dict):
-        raise DefinitionError(source, [Problem("", _("the file must be a YAML mapping"))])
+    data = load_yaml(text, source)
     reader = _FrameworkReader()
     framework = reader.read(data)
     if framework is not None and forms is not None:

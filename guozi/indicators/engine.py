@@ -186,7 +186,11 @@ class Computer:
     def compute(self, periods: list[Period]) -> list[Outcome]:
         """The outcome of each period. Periods filed on one form version are summed up and
         evaluated together: the roll-ups are one group-by and the polars plan is built once."""
-        prepared = [self.prepare(period) for period in periods]
+        prepared = []
+        for index, period in enumerate(periods):
+            if index + 1 < len(periods):
+                self.read_ahead(periods[index + 1])
+            prepared.append(self.prepare(period))
         rows: dict[str, list] = {str(p.period): [] for p in prepared}
         seconds = {str(p.period): p.seconds for p in prepared}
         for plan, group in _by_plan(prepared):
@@ -239,6 +243,19 @@ class Computer:
             )
         return found
 
+    def read_ahead(self, period: Period) -> None:
+        """Start reading the next period's reports while this one is prepared."""
+        version = version_in_force(self.form, period)
+        self.store(version.id, definition_of(version)).prefetch(period)
+
+    def refs(self, version: FormVersion, definition: FormDefinition) -> list[Ref]:
+        """What the period's indicators (and alert rules) read."""
+        refs = plan_for(self.loaded, version).refs
+        alert_plan = self.alert_plan(version, definition) if self.alerts else None
+        if alert_plan is not None and alert_plan.rules:
+            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
+        return refs
+
     def prepare(self, period: Period) -> "Prepared":
         """The period's reports: their inputs and what each belongs to."""
         started = time.perf_counter()
@@ -250,9 +267,7 @@ class Computer:
             alert_plan = None
         store = self.store(version.id, definition)
         inputs = Inputs(store, definition, period)
-        refs = plan.refs
-        if alert_plan is not None:
-            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
+        refs = self.refs(version, definition)
         inputs.fallback_needs = inputs.fallbacks(refs)
         store.ensure(inputs.needs(refs))
         reports = store.frame(period).select("enterprise", "scope").sort("enterprise", "scope")

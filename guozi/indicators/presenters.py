@@ -986,3 +986,23 @@ def contributions_table(
         ],
         rows=rows,
     )
+
+
+def rollup_figures(user, choices, unit: str, unit_code: str):
+    """The stored figures of one roll-up the user may read; Http404 for any other."""
+    from django.http import Http404
+
+    if choices.supervisor is None:
+        raise Http404
+    unit_code = "" if unit == UnitKind.PORTFOLIO else unit_code
+    for figures in unit_figures(
+        user,
+        choices.form,
+        choices.period,
+        unit_kind=unit,
+        data_status=choices.data_status,
+        supervisor_id=choices.supervisor.id,
+    ):
+        if figures.unit_code == unit_code:
+            return figures
+    raise Http404

@@ -296,22 +296,8 @@ def _explain_enterprise(request, choices: Choices, indicator, period: Period):
 def _explain_rollup(request, choices: Choices, indicator, period: Period, unit: str):
     if choices.supervisor is None:
         raise Http404
-    unit_code = "" if unit == UnitKind.PORTFOLIO else request.GET.get("unit_code", "")
-    found = [
-        figures
-        for figures in unit_figures(
-            request.user,
-            choices.form,
-            choices.period,
-            unit_kind=unit,
-            data_status=choices.data_status,
-            supervisor_id=choices.supervisor.id,
-        )
-        if figures.unit_code == unit_code
-    ]
-    if not found:
-        raise Http404
-    figures = found[0]
+    unit_code = request.GET.get("unit_code", "")
+    figures = presenters.rollup_figures(request.user, choices, unit, unit_code)
     items = contributions(
         choices.form,
         period,

@@ -295,25 +295,28 @@ def parse_definition(text: str, source: str = "<framework>", base_of=None) -> Fo
     optionally `exclude_rules: [...]`): `base_of(code)` gives that form's definition data. The
     definition keeps the merged data, so a stored version never depends on another one.
     """
+    data = load_yaml(text, source)
+    if "fields_from" in data:
+        data = _merged(data, source, base_of)
+    return definition_from_data(data, source)
+
+
+def load_yaml(text: str, source: str) -> dict:
+    """A framework file's mapping; DefinitionError saying where the YAML is broken."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = (
             _("line %(line)s, column %(column)s")
-            % {
-                "line": mark.line + 1,
-                "column": mark.column + 1,
-            }
+            % {"line": mark.line + 1, "column": mark.column + 1}
             if mark
             else ""
         )
         raise DefinitionError(source, [Problem(where, _("not valid YAML"))]) from error
     if not isinstance(data, dict):
         raise DefinitionError(source, [Problem("", _("the file must be a YAML mapping"))])
-    if "fields_from" in data:
-        data = _merged(data, source, base_of)
-    return definition_from_data(data, source)
+    return data
 
 
 def _merged(data: dict, source: str, base_of) -> dict:

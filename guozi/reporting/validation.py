@@ -7,11 +7,12 @@ pass. Only failing rows come back to Python, to be put into words.
 """
 
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
 import polars as pl
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -69,6 +70,7 @@ class Store:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     overrides: dict[tuple[str, int, str], dict] = field(default_factory=dict)
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
+    pending: dict[str, Future] = field(default_factory=dict)  # periods being read ahead
 
     def ensure(self, needs: dict[str, set[str]]) -> None:
         """Load the cells each period needs that are not loaded yet: periods that need many
@@ -132,19 +134,35 @@ class Store:
         ids = pl.Series(sorted(self.enterprise_ids), dtype=pl.Int64).implode()
         return table.filter(pl.col("enterprise").is_in(ids))
 
-    def _fetch_all(self, period: str, cells: list[str]) -> pl.DataFrame:
-        """Every wanted cell of one period, decoded from the stored JSON by polars."""
+    def _all_sql(self, period: str) -> tuple[str, tuple]:
         rows = (
             self._query([period])
             .annotate(text=Cast("cells", TextField()))
             .values_list("enterprise_id", "scope", "text")
         )
-        # Straight from the cursor: the model layer's work per row would cost more than
-        # decoding the JSON itself.
-        sql, params = rows.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            decoded = [(e, s, orjson.loads(text)) for e, s, text in cursor.fetchall()]
+        return rows.query.sql_with_params()
+
+    def prefetch(self, period: Period) -> None:
+        """Start reading a period's reports on another connection while this one works on
+        the period before (outside a transaction only: the other connection sees committed
+        rows alone)."""
+        key = str(period)
+        if connection.in_atomic_block or key in self.frames or key in self.pending:
+            return
+        self.pending[key] = _READER.submit(_fetch_rows, *self._all_sql(key))
+
+    def _fetch_all(self, period: str, cells: list[str]) -> pl.DataFrame:
+        """Every wanted cell of one period, decoded from the stored JSON by polars."""
+        pending = self.pending.pop(period, None)
+        if pending is not None:
+            fetched = pending.result()
+        else:
+            # Straight from the cursor: the model layer's work per row would cost more than
+            # decoding the JSON itself.
+            with connection.cursor() as cursor:
+                cursor.execute(*self._all_sql(period))
+                fetched = cursor.fetchall()
+        decoded = [(e, s, orjson.loads(text)) for e, s, text in fetched]
         return self._only_wanted(_decode(decoded, self._fields(cells)))
 
     def _fetch_few(self, needs: dict[str, list[str]]) -> dict[str, pl.DataFrame]:
@@ -189,6 +207,20 @@ class Store:
             replaced.select("enterprise", "scope"), on=["enterprise", "scope"], how="anti"
         )
         return pl.concat([kept, replaced.select(frame.columns)], how="vertical_relaxed")
+
+
+# One reader thread: a period's reports are read on its own connection while the main thread
+# checks the period before (the database's work and the network wait overlap Python's).
+_READER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guozi-store")
+
+
+def _fetch_rows(sql: str, params) -> list[tuple]:
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    finally:
+        connections.close_all()  # this thread's connections
 
 
 EXTRACT_LIMIT = 12  # beyond this many cells, decoding the whole JSON is faster
@@ -760,10 +792,13 @@ def validate_range(form: Form, periods: list[Period], progress=None) -> int:
     """Validate every submission of several periods, reading each period's cells once."""
     store: Store | None = None
     total = 0
-    for done, period in enumerate(sorted(periods), start=1):
+    ordered = sorted(periods)
+    for done, period in enumerate(ordered, start=1):
         definition = definition_of(version_in_force(form, period))
         if store is None or store.definition.version != definition.version:
             store = Store(form, definition)
+        if done < len(ordered):
+            store.prefetch(ordered[done])
         with transaction.atomic():
             targets = _targets(form, period)
             if targets:

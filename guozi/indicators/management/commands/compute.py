@@ -16,6 +16,7 @@ class Command(BaseCommand):
         "Compute every indicator, roll-up and health-check ratio: for the given periods, or for "
         "every period with reports (--all)."
     )
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--period", action="append", default=[], help="e.g. 2026-07")

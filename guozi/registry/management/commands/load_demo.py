@@ -7,7 +7,7 @@ from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from guozi.accounts.models import Role
@@ -88,6 +88,7 @@ class Command(BaseCommand):
                     items = ledgers_demo.load_demo_items(seed=seed)
         except DomainError as error:
             raise CommandError(error.message) from error
+        _settle()
         levels = Counter(item.ownership_level for item in loaded.plan.enterprises)
         self.stdout.write(
             _(
@@ -140,3 +141,12 @@ class Command(BaseCommand):
                     % {"day": demo.DEMO_TODAY.isoformat()}
                 )
             )
+
+
+def _settle() -> None:
+    """After a bulk load, PostgreSQL has no statistics on the new rows and autovacuum is about
+    to scan them all; vacuum and analyse now, so that the first work on the demo is neither
+    planned blind nor competing with that scan."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM (ANALYZE)")

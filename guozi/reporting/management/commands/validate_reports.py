@@ -13,6 +13,7 @@ from guozi.reporting.validation import validate_range
 
 class Command(BaseCommand):
     help = "Validate the stored reports of a form over a range of periods (default: all)."
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--form", default="fast_report")
