@@ -5,7 +5,8 @@ and scope, all fields and columns) into a database holding their previous 12 per
 parse, validate (every rule, prior periods included), store:
                                    < 5 s, peak memory < 500 MB, and within 4× of a baseline
                                    that reads the same workbook with calamine and bulk-inserts
-                                   the same rows (executemany on SQLite, COPY on PostgreSQL)
+                                   the same rows (executemany on SQLite, COPY on PostgreSQL),
+                                   both timed in-process; the 5 s is the whole command
 validating every rule for 5,000 enterprises × 36 periods
                                    < 15 s
 """
@@ -115,6 +116,24 @@ except RuntimeError:
 print(json.dumps({{"seconds": elapsed, "rows": len(submissions)}}))
 """
 
+OURS = """
+import json, time
+from pathlib import Path
+from django.db import transaction
+from guozi.reporting import imports
+start = time.perf_counter()
+try:
+    with transaction.atomic():
+        result = imports.import_reports(acting_user=None, path=Path("{path}"), period="{target}",
+                                        dry_run=False)
+        elapsed = time.perf_counter() - start
+        assert result.written, result.problems[:5]
+        raise RuntimeError("roll back")
+except RuntimeError:
+    pass
+print(json.dumps({{"seconds": elapsed}}))
+"""
+
 FLOWS = (
     "total_operating_revenue operating_revenue main_business_revenue sei_revenue operating_cost "
     "rd_expenditure interest_expense operating_profit total_profit income_tax net_profit "
@@ -157,19 +176,23 @@ def bench_report_import(database: str) -> None:
         code = WRITE_WORKBOOK.format(source="2026-07", target="2026-08", path=workbook)
         written = json.loads(shell(code.replace("FLOWS", repr(set(FLOWS))), env).splitlines()[-1])
         later = {**env, "GUOZI_TODAY": "2026-09-15"}
+        # Both timed in-process and rolled back, so that each starts from the same database.
         baseline = json.loads(
             shell(BASELINE.format(path=workbook, target="2026-08"), later).splitlines()[-1]
+        )
+        ours = json.loads(
+            shell(OURS.format(path=workbook, target="2026-08"), later).splitlines()[-1]
         )
         elapsed, peak, output = peak_rss_mb(
             [GUOZI, "import_reports", str(workbook), "--period", "2026-08"], later
         )
         rows = written["rows"]
-        record(f"{database}: import {rows} reports (one workbook)", f"{elapsed:.1f} s", "< 5 s",
-               elapsed < 5)  # fmt: skip
+        record(f"{database}: import {rows} reports (one workbook, the command)",
+               f"{elapsed:.1f} s", "< 5 s", elapsed < 5)  # fmt: skip
         record(f"{database}: import peak memory", f"{peak:.0f} MB", "< 500 MB", peak < 500)
-        ratio = elapsed / baseline["seconds"]
-        record(f"{database}: import vs calamine + bulk insert ({baseline['seconds']:.2f} s)",
-               f"{ratio:.1f}×", "≤ 4×", ratio <= 4)  # fmt: skip
+        ratio = ours["seconds"] / baseline["seconds"]
+        record(f"{database}: import in-process {ours['seconds']:.2f} s vs calamine + bulk insert "
+               f"{baseline['seconds']:.2f} s", f"{ratio:.1f}×", "≤ 4×", ratio <= 4)  # fmt: skip
     finally:
         drop(name, env)
 
