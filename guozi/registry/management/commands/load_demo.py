@@ -147,6 +147,6 @@ def _settle() -> None:
     """After a bulk load, PostgreSQL has no statistics on the new rows and autovacuum is about
     to scan them all; vacuum and analyse now, so that the first work on the demo is neither
     planned blind nor competing with that scan."""
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE)")
