@@ -398,13 +398,18 @@ def test_the_actors_are_the_demo_users_whose_memberships_cover_the_enterprise(re
 
 
 def test_the_same_seed_gives_the_same_reports_whatever_the_window(reports, settings):
+    def identifiers():
+        # Overseas subsidiaries have no USCC: their country and registration number name them.
+        rows = Enterprise.objects.values_list("id", "uscc", "foreign_country", "foreign_reg_no")
+        return {pk: uscc or f"{country}:{number}" for pk, uscc, country, number in rows}
+
     def export():
-        identifiers = dict(Enterprise.objects.values_list("id", "uscc"))
-        return {(identifiers[e], p, s): (state, cells) for _id, e, p, s, state, cells in all_rows()}
+        named = identifiers()
+        return {(named[e], p, s): (state, cells) for _id, e, p, s, state, cells in all_rows()}
 
     def planted(loaded):
-        identifiers = dict(Enterprise.objects.values_list("id", "uscc"))
-        return {(identifiers[e], p, s) for e, p, s in loaded.planted}
+        named = identifiers()
+        return {(named[e], p, s) for e, p, s in loaded.planted}
 
     first, first_planted = export(), planted(reports)
     steel = _cells(registry_demo.REPORTER_GROUP, "2025-04")
