@@ -121,8 +121,10 @@ class IndicatorDef:
 
     @property
     def is_ratio(self) -> bool:
-        """A rate: its growth is a change in percentage points, not a percentage."""
-        return self.numerator is not None or self.unit in ("%", "times", "days")
+        """A rate (a percentage, a multiple, days, a score): its year-on-year change is a
+        difference (in points for a percentage), not a growth rate. An amount per person
+        (labour productivity, 万元/人) grows like an amount."""
+        return self.unit in ("%", "times", "days", "score")
 
     def name(self, language: str | None) -> str:
         return self.name_en if (language or "").startswith("en") else self.name_zh

@@ -89,6 +89,9 @@ def test_growth_uses_the_restated_prior_year_column_and_ratios_change_in_points(
     margin = figures.figure("revenue_profit_margin")
     assert margin.prior == pytest.approx(90 / 1050)
     assert margin.change == pytest.approx(100 / 1150 - 90 / 1050)  # percentage points
+    productivity = figures.figure("labour_productivity")  # 万元/人 grows like an amount
+    assert productivity.prior is not None
+    assert productivity.change == pytest.approx(productivity.value / productivity.prior - 1)
 
 
 def test_missing_and_undefined_are_carried_never_zero(cast, fast_report):
