@@ -248,14 +248,6 @@ class Computer:
         version = version_in_force(self.form, period)
         self.store(version.id, definition_of(version)).prefetch(period)
 
-    def refs(self, version: FormVersion, definition: FormDefinition) -> list[Ref]:
-        """What the period's indicators (and alert rules) read."""
-        refs = plan_for(self.loaded, version).refs
-        alert_plan = self.alert_plan(version, definition) if self.alerts else None
-        if alert_plan is not None and alert_plan.rules:
-            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
-        return refs
-
     def prepare(self, period: Period) -> "Prepared":
         """The period's reports: their inputs and what each belongs to."""
         started = time.perf_counter()
@@ -267,7 +259,9 @@ class Computer:
             alert_plan = None
         store = self.store(version.id, definition)
         inputs = Inputs(store, definition, period)
-        refs = self.refs(version, definition)
+        refs = plan.refs
+        if alert_plan is not None:  # what the alert rules read, besides
+            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
         inputs.fallback_needs = inputs.fallbacks(refs)
         store.ensure(inputs.needs(refs))
         reports = store.frame(period).select("enterprise", "scope").sort("enterprise", "scope")

@@ -9,8 +9,6 @@ a period with reports awaiting approval uses its "submitted" computation.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Q
-
 from guozi.accounts.access import active_memberships
 from guozi.lib.codetables import industries, region
 from guozi.lib.periods import Period
@@ -141,15 +139,6 @@ def rollup_supervisor_ids(user) -> set[int]:
     return supervisor_descendants(own) if own else set()
 
 
-def latest_period(form: Form) -> str | None:
-    return (
-        ComputeRun.objects.filter(form=form, data_status=DataStatus.APPROVED)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    )
-
-
 def computed_periods(form: Form) -> list[str]:
     periods = ComputeRun.objects.filter(form=form, data_status=DataStatus.APPROVED)
     return sorted(set(periods.values_list("period", flat=True)), reverse=True)
@@ -197,7 +186,7 @@ def unit_figures(
     if supervisor_id is not None:
         rows = rows.filter(supervisor_id=supervisor_id)
     found = [_from_row(run, framework, row) for row in rows.order_by("id")]
-    _label(found, user)
+    _label(found)
     return found
 
 
@@ -247,7 +236,7 @@ def _parent_periods(enterprise: Enterprise, periods: list[str]) -> set[str]:
     return found
 
 
-def _label(found: list[UnitFigures], user) -> None:
+def _label(found: list[UnitFigures]) -> None:
     """A display name for each unit (enterprise, supervisor, city, industry, class)."""
     enterprise_ids = [f.enterprise_id for f in found if f.enterprise_id]
     names = {}
@@ -280,10 +269,6 @@ def _label(found: list[UnitFigures], user) -> None:
         else:
             found_class = classes.get(figures.unit_code)
             figures.label = found_class.name if found_class else figures.unit_code
-
-
-def visible_enterprise_filter(user) -> Q:
-    return Q(enterprise_id__in=visible_enterprises(user).values("id"))
 
 
 def city_name(code: str) -> str:

@@ -198,7 +198,7 @@ def alert_rectify(
         source_kind="alert",
         source_ref=alert.id,
         enterprise=alert.enterprise,
-        title=alert.message_zh if get_language_zh() else alert.message_en,
+        title=alert.message,
         acting_user=acting_user,
         due_date=due_date,
         description=f"{alert.message_zh}\n{alert.message_en}",
@@ -221,12 +221,6 @@ def alert_rectify(
         enterprise_id=alert.enterprise_id,
     )
     return alert
-
-
-def get_language_zh() -> bool:
-    from django.utils.translation import get_language
-
-    return not (get_language() or "zh").startswith("en")
 
 
 def backtest(
