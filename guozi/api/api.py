@@ -31,6 +31,8 @@ for module in (enterprises, tree, supervisors, memberships, imports):
     api.add_router("", module.router)
 api.add_router("/reporting", "guozi.reporting.api.router")
 api.add_router("/ledgers", "guozi.ledgers.api.router")
+for _register in ("reform", "legacy", "safety", "rnd", "supply"):
+    api.add_router(f"/ledgers/{_register}", f"guozi.ledgers.{_register}.api.router")
 api.add_router("/indicators", "guozi.indicators.api.router")
 api.add_router("/alerts", "guozi.indicators.api_alerts.router")
 

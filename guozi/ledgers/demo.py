@@ -13,6 +13,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import import_module
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -140,9 +141,27 @@ def _cast(seed: int, today: date) -> Cast:
     )
 
 
+# Each register's app has a `demo` module: `load(seed=, scale=, tasks=)` returns a line for the
+# summary (or ""), `reset()` removes the register's own rows before the items go.
+REGISTER_APPS = ("reform", "legacy", "safety", "rnd", "supply")
+
+
+def _register_demos() -> list:
+    return [import_module(f"guozi.ledgers.{label}.demo") for label in REGISTER_APPS]
+
+
+def load_registers(*, seed: int = DEFAULT_SEED, scale: int | None = None, tasks: int = 0) -> list:
+    """The other registers' demo items: the Liaoning demo's, or with `scale` the generated
+    portfolio's (`tasks` reform tasks per enterprise)."""
+    lines = [module.load(seed=seed, scale=scale, tasks=tasks) for module in _register_demos()]
+    return [line for line in lines if line]
+
+
 def reset() -> None:
     """Remove every ledger item with its updates, history and reminders, and the evidence
     files those rows name (files the database does not know of are left alone)."""
+    for module in _register_demos():
+        module.reset()
     stored = list(Evidence.objects.values_list("stored_path", flat=True))
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:

@@ -1,8 +1,10 @@
 """Ledgers (台账): tracked items with one lifecycle for every register.
 
-A register is a kind of item (`Register`): rectifications now; reform tasks, legacy problems,
-safety incidents, R&D projects and supply-chain dependencies later. A register adds its own
-fields as `attributes` (validated per register in `registers.py`), never a lifecycle of its own.
+A register is a kind of item (`Register`): rectifications, reform tasks, legacy problems,
+safety incidents, key R&D projects and key supply inputs. A register adds its own fields, as
+`attributes` (validated per register in `registers.py`) or, where they are figures to count and
+sum, in a table of its own app under `guozi/ledgers/` linked one-to-one to the item; never a
+lifecycle of its own.
 
 An item belongs to an owner enterprise and to the supervisor that verifies it. Its status and
 progress are kept on the row and change only through `services.py`: updates written by the
@@ -23,6 +25,11 @@ from guozi.lib.models import TimeStampedModel
 
 class Register(models.TextChoices):
     RECTIFICATION = "rectification", _("Rectification")
+    REFORM_TASK = "reform_task", _("Reform task")
+    LEGACY_PROBLEM = "legacy_problem", _("Legacy problem")
+    SAFETY_INCIDENT = "safety_incident", _("Safety incident")
+    RD_PROJECT = "rd_project", _("Key R&D project")
+    SUPPLY_INPUT = "supply_input", _("Key supply input")
 
 
 class Status(models.TextChoices):

@@ -1,12 +1,17 @@
 """What each register adds to the common tracked item: its own fields, kept in `attributes`,
 its default progress rule and its usual time to the due date.
 
-Adding a register is adding a `Register` choice and an entry here; the lifecycle, permissions,
-history, reminders, pages and API are the same for every register.
+Adding a register is adding a `Register` choice and a `RegisterSpec`: the rectification register's
+is here, every other register's app (`guozi/ledgers/<register>/`) adds its own with
+`add_register()` when it is ready. The lifecycle, permissions, history, reminders, item pages and
+API are the same for every register; a register with tables of its own shows them on the item
+page through its `panel`.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -21,7 +26,7 @@ from .models import ProgressRule, Register
 class Attribute:
     key: str
     label: Promise
-    kind: str  # "choice", "text" or "date"
+    kind: str  # "choice", "text", "date", "integer" or "decimal" (never negative)
     choices: tuple[tuple[str, Promise], ...] = ()
     required: bool = False
     max_length: int = 2000
@@ -33,6 +38,8 @@ class RegisterSpec:
     attributes: tuple[Attribute, ...]
     default_rule: str
     default_days: int  # from opening to the due date, when none is given
+    # The register's own tables on the item page: item -> (template name, context), or None.
+    panel: Callable[[object], tuple[str, dict] | None] | None = None
 
     def attribute(self, key: str) -> Attribute | None:
         return next((a for a in self.attributes if a.key == key), None)
@@ -55,6 +62,11 @@ REGISTERS: dict[str, RegisterSpec] = {
         default_days=60,
     ),
 }
+
+
+def add_register(spec: RegisterSpec) -> None:
+    """Make a register known (its app calls this from `ready()`); adding it twice is a no-op."""
+    REGISTERS.setdefault(spec.register, spec)
 
 
 def spec_of(register: str) -> RegisterSpec:
@@ -105,6 +117,11 @@ def clean_attributes(register: str, raw: dict | None) -> dict:
                 value = date.fromisoformat(value).isoformat()
             except ValueError:
                 errors[where] = [_("Enter a date as YYYY-MM-DD.")]
+        elif attribute.kind in ("integer", "decimal"):
+            number, problem = _number(value, attribute.kind)
+            if problem:
+                errors[where] = [problem]
+            value = number
         elif len(value) > attribute.max_length:
             errors[where] = [
                 _("At most %(n)s characters.") % {"n": attribute.max_length},
@@ -115,6 +132,23 @@ def clean_attributes(register: str, raw: dict | None) -> dict:
             _("Some of the register's fields are not valid."), code="attributes", fields=errors
         )
     return cleaned
+
+
+def _number(text: str, kind: str) -> tuple[str, str]:
+    """(the number as stored text, "") or ("", why it is not one)."""
+    try:
+        number = Decimal(text.replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        return "", _("Enter a number.")
+    if number < 0:
+        return "", _("Cannot be negative.")
+    if kind == "integer":
+        if number != number.to_integral_value():
+            return "", _("Enter a whole number.")
+        return str(int(number)), ""
+    return format(number.normalize(), "f"), ""
 
 
 def attribute_display(register: str, attributes: dict) -> list[tuple[str, str]]:

@@ -166,6 +166,16 @@ def _changes(event) -> list[tuple[str, object, object]]:
     ]
 
 
+def _panel(item) -> dict | None:
+    """The register's own tables for the item page, when its register has any."""
+    spec = REGISTERS.get(item.register)
+    shown = spec.panel(item) if spec is not None and spec.panel is not None else None
+    if shown is None:
+        return None
+    template, context = shown
+    return {"template": template, "context": context}
+
+
 def _item_page(request, item, *, new_form=None, edited=None, status: int = 200):
     """The item page; `new_form` or `edited` (update id, form) carry a refused form back."""
     allowed = permissions.Allowed.of(request.user, item)
@@ -205,6 +215,7 @@ def _item_page(request, item, *, new_form=None, edited=None, status: int = 200):
         "today": today,
         "overdue_days": item.days_overdue(today),
         "attributes": attribute_display(item.register, item.attributes),
+        "panel": _panel(item),
         "milestones": list(milestones.values()),
         "updates": updates,
         "events": events,

@@ -62,17 +62,25 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--tasks",
+            type=int,
+            metavar="T",
+            default=0,
+            help="with --scale: T reform tasks per enterprise, with their updates (benchmarks)",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="delete the reports, the registry and the demo users first",
         )
 
-    def handle(self, *args, seed, scale, months, reset, **options):
+    def handle(self, *args, seed, scale, months, tasks, reset, **options):
         started = time.monotonic()
         total = scale if scale is not None else demo.DEFAULT_TOTAL
         if months is None:  # a scaled registry is for benchmarks: reports only when asked for
             months = 0 if scale is not None else reports_demo.DEFAULT_MONTHS
         reports = computed = None
+        registers = []
         try:
             reports_demo.check_months(months)
             with transaction.atomic():
@@ -86,6 +94,8 @@ class Command(BaseCommand):
                     reports = reports_demo.load_reports(seed=seed, months=months)
                     computed = indicators_demo.compute_demo()
                     items = ledgers_demo.load_demo_items(seed=seed)
+                if months or (scale is not None and tasks):
+                    registers = ledgers_demo.load_registers(seed=seed, scale=scale, tasks=tasks)
         except DomainError as error:
             raise CommandError(error.message) from error
         _settle()
@@ -111,6 +121,8 @@ class Command(BaseCommand):
             self.stdout.write(reports_demo.summary(reports))
             self.stdout.write(indicators_demo.summary(computed))
             self.stdout.write(ledgers_demo.summary(items))
+        for line in registers:
+            self.stdout.write(line)
         into, absorbed, merged_on = demo.MERGER
         moved, source, target, moved_on = demo.TRANSFER
         self.stdout.write(

@@ -1,0 +1,1 @@
+"""Ledger register: legacy problems (历史遗留问题)."""

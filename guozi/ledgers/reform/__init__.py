@@ -1,0 +1,1 @@
+"""Ledger register: the reform programme: task catalogues, assignments, completion and its curve."""

@@ -1,0 +1,1 @@
+"""Ledger register: key R&D and core-technology projects."""

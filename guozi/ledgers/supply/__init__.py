@@ -1,0 +1,1 @@
+"""Ledger register: key supply inputs, their suppliers and concentration."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SupplyConfig(AppConfig):
+    name = "guozi.ledgers.supply"
+    label = "supply"
+    verbose_name = _("Supply chain")
