@@ -246,7 +246,21 @@ class Computer:
     def read_ahead(self, period: Period) -> None:
         """Start reading the next period's reports while this one is prepared."""
         version = version_in_force(self.form, period)
-        self.store(version.id, definition_of(version)).prefetch(period)
+        definition = definition_of(version)
+        refs, _alert_plan = self.refs(version, definition)
+        needs = Inputs(None, definition, period).needs(refs)
+        self.store(version.id, definition).prefetch(period, needs[str(period)])
+
+    def refs(self, version: FormVersion, definition: FormDefinition):
+        """What the indicators (and the alert rules, when raised) read; the alert plan."""
+        plan = plan_for(self.loaded, version)
+        alert_plan = self.alert_plan(version, definition) if self.alerts else None
+        if alert_plan is not None and not alert_plan.rules:
+            alert_plan = None
+        refs = plan.refs
+        if alert_plan is not None:  # what the alert rules read, besides
+            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
+        return refs, alert_plan
 
     def prepare(self, period: Period) -> "Prepared":
         """The period's reports: their inputs and what each belongs to."""
@@ -254,14 +268,9 @@ class Computer:
         version = version_in_force(self.form, period)
         definition = definition_of(version)
         plan = plan_for(self.loaded, version)
-        alert_plan = self.alert_plan(version, definition) if self.alerts else None
-        if alert_plan is not None and not alert_plan.rules:
-            alert_plan = None
+        refs, alert_plan = self.refs(version, definition)
         store = self.store(version.id, definition)
         inputs = Inputs(store, definition, period)
-        refs = plan.refs
-        if alert_plan is not None:  # what the alert rules read, besides
-            refs = sorted(set(refs) | alert_plan.field_refs, key=lambda r: r.key)
         inputs.fallback_needs = inputs.fallbacks(refs)
         store.ensure(inputs.needs(refs))
         reports = store.frame(period).select("enterprise", "scope").sort("enterprise", "scope")
@@ -388,6 +397,7 @@ class Computer:
                 del store.frames[key]
             for key in [k for k in store.trees if Period.parse(k) < period]:
                 del store.trees[key]
+                store.parent_ids.pop(key, None)
 
     def with_rollups(self, frame: pl.DataFrame, units: pl.DataFrame) -> tuple[list, pl.DataFrame]:
         """The inputs of every report, then of every roll-up (the sums of its members' inputs),

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 import orjson
 import polars as pl
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, TextField
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models import BooleanField, ExpressionWrapper, Func, Q, TextField, Value
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -53,6 +52,25 @@ class Violation:
         return self.rule.severity
 
 
+class CellValue(Func):
+    """One cell of a submission's stored JSON, extracted by the database: as a number (SQLite)
+    or as text (PostgreSQL). Django's key transform on SQLite adds two JSON_TYPE calls per cell
+    to tell JSON booleans apart, parsing the JSON three times; stored cells hold none (a
+    boolean is stored as 1 or 0)."""
+
+    output_field = TextField()
+
+    def __init__(self, cell: str) -> None:
+        super().__init__(Value(cell))
+
+    def as_sql(self, compiler, connection, **extra):
+        cell = self.source_expressions[0].value
+        column = compiler.quote_name_unless_alias("cells")
+        if connection.vendor == "postgresql":
+            return f"({column} ->> %s)", [cell]
+        return f"JSON_EXTRACT({column}, %s)", [f'$."{cell}"']
+
+
 @dataclass
 class Store:
     """Cells of one form's submissions, loaded per period, only the cells the rules read.
@@ -70,6 +88,7 @@ class Store:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     overrides: dict[tuple[str, int, str], dict] = field(default_factory=dict)
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
+    parent_ids: dict[str, pl.Series] = field(default_factory=dict)
     pending: dict[str, Future] = field(default_factory=dict)  # periods being read ahead
 
     def ensure(self, needs: dict[str, set[str]]) -> None:
@@ -81,7 +100,11 @@ class Store:
             wanted = sorted(set(cells) - have)
             if wanted or period not in self.frames:
                 missing[period] = wanted
-        few = {p: cells for p, cells in missing.items() if len(cells) <= EXTRACT_LIMIT}
+        few = {
+            p: cells
+            for p, cells in missing.items()
+            if len(cells) <= EXTRACT_LIMIT and p not in self.pending  # a read ahead is used
+        }
         by_cells: dict[tuple, dict] = defaultdict(dict)
         for period, cells in few.items():  # SQLite parses the JSON once per cell extracted
             by_cells[tuple(cells)][period] = cells
@@ -113,8 +136,12 @@ class Store:
 
     def parents(self, period: Period) -> pl.Series:
         """The enterprises with subsidiaries on the period's last day."""
-        children = self.tree(period).children
-        return pl.Series([e for e, kids in children.items() if kids], dtype=pl.Int64)
+        key = str(period)
+        if key not in self.parent_ids:
+            children = self.tree(period).children
+            found = [e for e, kids in children.items() if kids]
+            self.parent_ids[key] = pl.Series(found, dtype=pl.Int64)
+        return self.parent_ids[key]
 
     def _fields(self, cells: list[str]) -> list[tuple[FieldDef, str]]:
         fields = self.definition.fields_by_code
@@ -142,53 +169,56 @@ class Store:
         )
         return rows.query.sql_with_params()
 
-    def prefetch(self, period: Period) -> None:
+    def _extract_sql(self, periods: list[str], wanted: list[tuple[FieldDef, str]]):
+        columns = {f"c{i}": CellValue(cell) for i, (_f, cell) in enumerate(wanted)}
+        rows = (
+            self._query(periods)
+            .annotate(**columns)
+            .values_list("period", "enterprise_id", "scope", *columns)
+        )
+        return rows.query.sql_with_params()
+
+    def prefetch(self, period: Period, cells: set[str] | None = None) -> None:
         """Start reading a period's reports on another connection while this one works on
         the period before (outside a transaction only: the other connection sees committed
-        rows alone)."""
+        rows alone). Given the cells it will need, they are decoded there too: the decoding
+        then overlaps the main thread's table work, which runs without the interpreter lock."""
         key = str(period)
         if connection.in_atomic_block or key in self.frames or key in self.pending:
             return
-        self.pending[key] = _READER.submit(_fetch_rows, *self._all_sql(key))
+        sql, params = self._all_sql(key)
+        wanted = self._fields(sorted(cells)) if cells else []
+        if wanted:
+            future = _READER.submit(_fetch_decoded, sql, params, wanted)
+        else:
+            future = _READER.submit(_fetch_rows, sql, params)
+        self.pending[key] = ({cell for _f, cell in wanted}, future)
 
     def _fetch_all(self, period: str, cells: list[str]) -> pl.DataFrame:
         """Every wanted cell of one period, decoded from the stored JSON by polars."""
+        wanted = self._fields(cells)
         pending = self.pending.pop(period, None)
         if pending is not None:
-            fetched = pending.result()
-        else:
-            # Straight from the cursor: the model layer's work per row would cost more than
-            # decoding the JSON itself.
-            with connection.cursor() as cursor:
-                cursor.execute(*self._all_sql(period))
-                fetched = cursor.fetchall()
-        decoded = [(e, s, orjson.loads(text)) for e, s, text in fetched]
-        return self._only_wanted(_decode(decoded, self._fields(cells)))
+            decoded, future = pending
+            if not decoded:
+                return self._only_wanted(_decode_rows(future.result(), wanted))
+            if {cell for _f, cell in wanted} <= decoded:
+                return self._only_wanted(future.result())
+            future.result()  # decoded for other cells than these after all: read again
+        # Straight from the cursor: the model layer's work per row would cost more than
+        # decoding the JSON itself.
+        with connection.cursor() as cursor:
+            cursor.execute(*self._all_sql(period))
+            fetched = cursor.fetchall()
+        return self._only_wanted(_decode_rows(fetched, wanted))
 
     def _fetch_few(self, needs: dict[str, list[str]]) -> dict[str, pl.DataFrame]:
         """A few cells of several periods, extracted by the database in one query."""
         wanted = self._fields(sorted({c for cells in needs.values() for c in cells}))
-        columns = {f"c{i}": KeyTextTransform(cell, "cells") for i, (_f, cell) in enumerate(wanted)}
-        rows = (
-            self._query(sorted(needs))
-            .annotate(**columns)
-            .values_list("period", "enterprise_id", "scope", *columns)
-        )
-        table = pl.DataFrame(
-            list(rows.iterator(chunk_size=5000)),
-            schema={
-                "period": pl.String,
-                "enterprise": pl.Int64,
-                "scope": pl.String,
-                **{cell: pl.String for _f, cell in wanted},
-            },
-            orient="row",
-            strict=False,  # SQLite extracts numbers as numbers, PostgreSQL as text
-        )
-        table = self._only_wanted(table).with_columns(
-            _to_formula_units(f, pl.col(cell).cast(_cell_dtype(f), strict=False), cell)
-            for f, cell in wanted
-        )
+        sql, params = self._extract_sql(sorted(needs), wanted)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            table = self._only_wanted(_extracted(cursor.fetchall(), wanted))
         frames = {period: table.clear().drop("period") for period in needs}
         for (period,), part in table.partition_by("period", as_dict=True).items():
             frames[period] = part.drop("period")
@@ -223,12 +253,41 @@ def _fetch_rows(sql: str, params) -> list[tuple]:
         connections.close_all()  # this thread's connections
 
 
+def _fetch_decoded(sql: str, params, wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
+    return _decode_rows(_fetch_rows(sql, params), wanted)
+
+
+def _decode_rows(fetched: list[tuple], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
+    """(enterprise, scope, JSON text) rows → a table of the wanted cells in formula units."""
+    return _decode([(e, s, orjson.loads(text)) for e, s, text in fetched], wanted)
+
+
 EXTRACT_LIMIT = 12  # beyond this many cells, decoding the whole JSON is faster
 SQL_ID_LIMIT = 500  # more enterprises than this are filtered after reading, not in the SQL
 
 
 def _cell_dtype(field: FieldDef):
     return pl.Int64 if field.numeric or field.kind == "boolean" else pl.String
+
+
+def _extracted(rows: list[tuple], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
+    """(period, enterprise, scope, *cells) rows extracted by the database → a table in
+    formula units."""
+    table = pl.DataFrame(
+        rows,
+        schema={
+            "period": pl.String,
+            "enterprise": pl.Int64,
+            "scope": pl.String,
+            **{cell: pl.String for _f, cell in wanted},
+        },
+        orient="row",
+        strict=False,  # SQLite extracts numbers as numbers, PostgreSQL as text
+    )
+    return table.with_columns(
+        _to_formula_units(f, pl.col(cell).cast(_cell_dtype(f), strict=False), cell)
+        for f, cell in wanted
+    )
 
 
 def _decode(rows: list[tuple[int, str, dict]], wanted: list[tuple[FieldDef, str]]) -> pl.DataFrame:
@@ -289,6 +348,7 @@ class Inputs:
             {"enterprise": [r[0] for r in rows], "scope": [r[1] for r in rows]},
             schema={"enterprise": pl.Int64, "scope": pl.String},
         ).with_row_index("row")
+        self._prime(refs, targets)
         columns = [self.column(ref, targets) for ref in refs]
         if not columns:
             return pl.DataFrame({"__rows": [0] * len(rows)})
@@ -306,6 +366,22 @@ class Inputs:
             series = self._cell(ref.code, ref.column, period, targets, ref.scope)
         return series.cast(dtype).alias(ref.key)
 
+    def _prime(self, refs, targets: pl.DataFrame) -> None:
+        """Look up the plain cell references of the targets' own reports in one pass per
+        period and scope: one table operation for all their cells instead of several each."""
+        groups: dict[tuple, set[str]] = defaultdict(set)
+        for ref in refs:
+            if ref.source == "field" and ref.aggregate != "children":
+                groups[(self.period.shift(-ref.offset), ref.scope)].add(f"{ref.code}.{ref.column}")
+        for (period, scope), cells in groups.items():
+            frame = self.store.frame(period)
+            present = sorted(c for c in cells if frame is not None and c in frame.columns)
+            if present:
+                values = self._values(period, frame, present, targets, scope)
+                for cell in present:
+                    key = (str(period), cell, scope, id(targets))
+                    self._cache.setdefault(key, (targets, values[cell]))
+
     def _lookup(self, period: Period, cell: str, targets: pl.DataFrame, scope) -> pl.Series:
         """The cell of each target's report for `period`; `scope` overrides the target's."""
         key = (str(period), cell, scope, id(targets))
@@ -318,11 +394,21 @@ class Inputs:
         frame = self.store.frame(period)
         if frame is None or cell not in frame.columns:
             return pl.Series(cell, [None] * targets.height, dtype=pl.Float64)
+        return self._values(period, frame, [cell], targets, scope)[cell]
+
+    def _values(self, period: Period, frame, cells: list[str], targets, scope) -> pl.DataFrame:
+        """The cells of each target's report, in the targets' order."""
         own, consolidated, use_consolidated = self._joined(period, frame, targets, scope)
         if use_consolidated is None:
-            return own[cell]
+            return own.select(cells)
         # A leaf files one report, which counts as both scopes.
-        return own[cell].zip_with(~(use_consolidated & own[cell].is_null()), consolidated[cell])
+        return own.with_columns(__use=use_consolidated).select(
+            pl.when(pl.col("__use") & pl.col(c).is_null())
+            .then(consolidated[c])
+            .otherwise(pl.col(c))
+            .alias(c)
+            for c in cells
+        )
 
     def _joined(self, period: Period, frame: pl.DataFrame, targets: pl.DataFrame, scope):
         """The targets joined once with every loaded cell of the period's reports (and, for

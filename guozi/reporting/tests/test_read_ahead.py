@@ -60,3 +60,35 @@ def test_inside_a_transaction_nothing_is_read_ahead(cast, fast_report, monkeypat
         validation.validate_range(fast_report, [Period.parse("2026-05"), Period.parse("2026-06")])
         == 2
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cells_read_ahead_are_decoded_on_the_reader_the_same_way(cast, monkeypatch):
+    load_built_in()
+    form = Form.objects.get(code="fast_report")
+    stored(form, cast.d, "2026-06")
+    stored(form, cast.b, "2026-06", **{"total_assets.current": "2100"})
+    period = Period.parse("2026-06")
+    definition = definition_of(version_in_force(form, period))
+    cells = {"total_assets.current", "total_liabilities.current", "no_such_field.current"}
+    decoded_on_reader = []
+    decode = validation._fetch_decoded
+
+    def spy(sql, params, wanted):
+        decoded_on_reader.append(sorted(cell for _f, cell in wanted))
+        return decode(sql, params, wanted)
+
+    monkeypatch.setattr(validation, "_fetch_decoded", spy)
+    ahead = validation.Store(form, definition)
+    ahead.prefetch(period, cells)
+    ahead.ensure({"2026-06": {"total_assets.current"}})
+    direct = validation.Store(form, definition)
+    direct.ensure({"2026-06": {"total_assets.current"}})
+
+    # Unknown cells are not asked of the reader; a subset of what it decoded is served from it.
+    assert decoded_on_reader == [["total_assets.current", "total_liabilities.current"]]
+    shown = ["enterprise", "scope", "total_assets.current"]
+    ours = ahead.frame(period).sort("enterprise").select(shown)
+    assert ours.equals(direct.frame(period).sort("enterprise").select(shown))
+    assert "total_liabilities.current" in ahead.frame(period).columns
+    assert sorted(ours["total_assets.current"].to_list()) == [2000.0, 2100.0]
