@@ -7,12 +7,14 @@ their view is 404, the same answer as an unknown id) and calls one ledger servic
 which decide who may act and which write the item's history and the audit log.
 """
 
+import tempfile
 from datetime import date, datetime
+from pathlib import Path
 
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from guozi.accounts.access import Scope
@@ -20,13 +22,14 @@ from guozi.accounts.models import User
 from guozi.api.auth import api_scope
 from guozi.api.convert import enterprise_ref, path_id, supervisor_ref, user_of
 from guozi.api.errors import FieldErrors
-from guozi.api.schemas import EnterpriseRef, Error, SupervisorRef
+from guozi.api.imports import PROBLEMS_SHOWN, problem_fields
+from guozi.api.schemas import EnterpriseRef, Error, ImportSummary, SupervisorRef
 from guozi.lib import clock
 from guozi.lib.errors import DomainError
 from guozi.registry.selectors import find_by_identifier, visible_enterprises
 
 from . import evidence as files
-from . import permissions, selectors, services
+from . import imports, permissions, selectors, services
 from .models import Evidence, ItemUpdate, ProgressRule, Register, TrackedItem
 from .models import Status as ItemStatus
 from .selectors import ItemFilters
@@ -614,3 +617,38 @@ def download_evidence(request, id: int):
 def item_counts(request, register_kind: str = Query("", alias="register")):
     """How many items you may read are in each status, overdue, and due within a week."""
     return selectors.counts(user_of(request), register_kind)
+
+
+@router.post("/items/import", response={200: ImportSummary, **ERRORS})
+@api_scope(Scope.PORTFOLIO)
+def import_items(
+    request,
+    file: File[UploadedFile],
+    register_kind: Form[str] = Register.RECTIFICATION.value,
+    dry_run: Form[bool] = False,
+):
+    """Open items of an attribute-only register (rectifications by default) from an .xlsx
+    file, one row each. The whole file is checked first: with any error nothing is written and
+    the answer is 422 with each error under `rows.<row>.<column>`; with `dry_run=true` nothing
+    is written either way."""
+    user = user_of(request)
+    name = Path(file.name or "").name[:200]
+    if not imports.attribute_only(register_kind):
+        raise FieldErrors({"register_kind": [_("Unknown register.")]})
+    if not name.lower().endswith(".xlsx"):
+        raise FieldErrors({"file": [_("Only .xlsx files can be imported.")]})
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.xlsx"
+        with path.open("wb") as stream:
+            for chunk in file.chunks():
+                stream.write(chunk)
+        result = imports.import_items(
+            acting_user=user, path=path, name=name, register=register_kind, dry_run=dry_run
+        )
+    if result.errors:
+        raise FieldErrors(
+            problem_fields(result),
+            message=_("The file has %(n)d errors; nothing was written.")
+            % {"n": len(result.errors)},
+        )
+    return {**result.summary(limit=PROBLEMS_SHOWN), "changes": []}

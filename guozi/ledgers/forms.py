@@ -250,3 +250,20 @@ class UpdateForm(forms.Form):
             "progress": data.get("progress"),
             "milestones": [int(value) for value in data.get("milestones", [])],
         }
+
+
+class ItemImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(".xlsx, one row per item, headers in the first row"),
+    )
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only: show the errors and changes, write nothing"),
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Only .xlsx files can be imported."))
+        return upload

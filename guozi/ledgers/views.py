@@ -7,6 +7,8 @@ only to those the services would let act; the services check again.
 """
 
 import io
+import tempfile
+from pathlib import Path
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,8 +23,8 @@ from guozi.lib.errors import DomainError, Forbidden
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import visible_enterprises
 
-from . import evidence, exports, permissions, selectors, services
-from .forms import ItemCreateForm, ItemEditForm, ItemFilterForm, UpdateForm
+from . import evidence, exports, imports, permissions, selectors, services
+from .forms import ItemCreateForm, ItemEditForm, ItemFilterForm, ItemImportForm, UpdateForm
 from .models import ACTIVE, EventAction, ProgressRule, Register, Status, TrackedItem, UpdateState
 from .registers import REGISTERS, attribute_display
 
@@ -76,6 +78,57 @@ def item_export(request):
     response = HttpResponse(stream.getvalue(), content_type=exports.CONTENT_TYPE)
     name = f"{filters.register or 'ledgers'}-{clock.today().isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _import_register(request) -> str:
+    register = request.GET.get("register") or Register.RECTIFICATION
+    if not imports.attribute_only(register):
+        raise Http404
+    return register
+
+
+@scoped(Scope.PORTFOLIO)
+def item_import(request):
+    """Open the items of an attribute-only register (rectifications) from a workbook."""
+    register = _import_register(request)
+    if not permissions.managed_supervisor_ids(request.user):
+        return _forbidden(
+            request, _("Only the supervisor's analysts and reviewers open ledger items.")
+        )
+    form = ItemImportForm(request.POST or None, request.FILES or None)
+    context = {
+        "form": form,
+        "register": register,
+        "register_name": Register(register).label,
+        "columns": [str(column.label) for column in imports.columns_for(register)],
+    }
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "upload.xlsx"
+            with path.open("wb") as stream:
+                for chunk in upload.chunks():
+                    stream.write(chunk)
+            result = imports.import_items(
+                acting_user=request.user,
+                path=path,
+                name=Path(upload.name).name[:200],
+                register=register,
+                dry_run=form.cleaned_data["dry_run"],
+            )
+        context["result"] = result
+        return render(request, "ledgers/import.html", context, status=400 if result.errors else 200)
+    return render(request, "ledgers/import.html", context, status=400 if form.errors else 200)
+
+
+@scoped(Scope.PORTFOLIO)
+def item_import_template(request):
+    register = _import_register(request)
+    stream = io.BytesIO()
+    imports.write_template(stream, register)
+    response = HttpResponse(stream.getvalue(), content_type=exports.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{register}-template.xlsx"'
     return response
 
 

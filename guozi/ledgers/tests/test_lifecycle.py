@@ -98,7 +98,7 @@ def test_every_bad_field_is_named_and_nothing_is_written(cast):
 
 def test_an_unknown_register_or_rule_is_refused(cast):
     with pytest.raises(DomainError) as refused:
-        open_item(cast, register="reform_task")
+        open_item(cast, register="press_clippings")
     assert refused.value.code == "register"
     with pytest.raises(DomainError) as refused:
         open_item(cast, progress_rule="gut_feeling")
