@@ -30,6 +30,7 @@ from guozi.registry.imports import (
     normalise_header,
     read_table,
 )
+from guozi.reporting.workbooks import Limits, check_package, check_size
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 100_000
@@ -84,9 +85,14 @@ class Sheet:
 def read_sheet(path: Path, file_name: str, columns: Iterable[Column]) -> Sheet:
     """The first sheet of an .xlsx (or a .csv), its headers matched to `columns`. Unknown or
     repeated headers and missing required columns are problems of row 1; an unreadable file
-    is one problem and no rows."""
+    is one problem and no rows. The reporting imports' guards come first: the size limit and,
+    for a workbook, its package checked whole (no zip bomb, no damaged member)."""
     columns = list(columns)
     try:
+        limits = Limits.from_settings()
+        check_size(Path(path), limits)
+        if file_name.lower().endswith(".xlsx"):
+            check_package(Path(path), limits)
         table = read_table(Path(path), file_name)
     except UnreadableFile as error:
         return Sheet(file_name, "", [], [Problem(file_name, "", None, "", "", str(error))], {})

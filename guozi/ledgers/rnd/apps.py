@@ -6,3 +6,19 @@ class RndConfig(AppConfig):
     name = "guozi.ledgers.rnd"
     label = "rnd"
     verbose_name = _("Key R&D projects")
+
+    def ready(self) -> None:
+        from guozi.ledgers.models import ProgressRule, Register
+        from guozi.ledgers.registers import RegisterSpec, add_register
+
+        from .panel import panel
+
+        add_register(
+            RegisterSpec(
+                register=Register.RD_PROJECT,
+                attributes=(),
+                default_rule=ProgressRule.MILESTONES,
+                default_days=3 * 365,
+                panel=panel,
+            )
+        )

@@ -216,7 +216,7 @@ def test_an_empty_or_unreadable_file_is_one_clear_problem(cast, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
     result = imports.import_items(acting_user=cast.analyst, path=broken, name="broken.xlsx")
-    assert len(result.errors) == 1 and "cannot be read" in result.errors[0].reason
+    assert len(result.errors) == 1 and "not an .xlsx workbook" in result.errors[0].reason
     assert not result.written
 
 

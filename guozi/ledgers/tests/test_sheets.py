@@ -61,6 +61,7 @@ def test_unknown_repeated_and_missing_columns_are_problems_of_the_header(tmp_pat
     ]
 
 
+@translation.override("en")
 def test_a_file_without_rows_or_unreadable_is_one_problem(tmp_path):
     empty = read_sheet(workbook(tmp_path, [["Owner enterprise", "Title"]]), "e.xlsx", COLUMNS)
     assert [p.reason for p in empty.problems] == ["The file has no data rows."]
@@ -71,6 +72,16 @@ def test_a_file_without_rows_or_unreadable_is_one_problem(tmp_path):
     assert ".xlsx" in unreadable.problems[0].reason
     wrong = read_sheet(broken, "items.pdf", COLUMNS)
     assert len(wrong.problems) == 1 and wrong.rows == []
+
+
+def test_the_reporting_guards_apply_first(tmp_path, settings):
+    path = workbook(tmp_path, [["Owner enterprise", "Title"], ["a", "b"]])
+    settings.GUOZI_IMPORT_MAX_BYTES = 100
+    too_big = read_sheet(path, "items.xlsx", COLUMNS)
+    assert too_big.rows == [] and "MB" in too_big.problems[0].reason
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    assert read_sheet(empty, "empty.xlsx", COLUMNS).problems[0].reason
 
 
 def test_a_problem_is_placed_at_its_cell(tmp_path):
