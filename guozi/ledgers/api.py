@@ -32,6 +32,7 @@ from . import evidence as files
 from . import imports, permissions, selectors, services
 from .models import Evidence, ItemUpdate, ProgressRule, Register, TrackedItem
 from .models import Status as ItemStatus
+from .registers import REGISTERS
 from .selectors import ItemFilters
 
 router = Router(tags=["ledgers"])
@@ -396,6 +397,11 @@ def create_item(request, payload: ItemIn):
     """Open an item (the supervisor's analysts and reviewers, for an enterprise of their own
     supervisor). Every field error comes back at once under its name."""
     user = user_of(request)
+    spec = REGISTERS.get(payload.register_kind)
+    if spec is not None and spec.create_url:
+        raise FieldErrors(
+            {"register": [_("Items of this register are opened through its own endpoints.")]}
+        )
     owner = _visible_owner(user, payload.owner)
     responsible = _user_named(payload.responsible_user, "responsible_user")
     item = _run(

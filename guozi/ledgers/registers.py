@@ -40,6 +40,9 @@ class RegisterSpec:
     default_days: int  # from opening to the due date, when none is given
     # The register's own tables on the item page: item -> (template name, context), or None.
     panel: Callable[[object], tuple[str, dict] | None] | None = None
+    # The page that opens the register's items with its own figures (a URL name), when a bare
+    # item would not count; the common form and API then send there.
+    create_url: str = ""
 
     def attribute(self, key: str) -> Attribute | None:
         return next((a for a in self.attributes if a.key == key), None)

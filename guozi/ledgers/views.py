@@ -140,6 +140,8 @@ def item_create(request):
     register = request.GET.get("register") or Register.RECTIFICATION
     if register not in REGISTERS:
         raise Http404
+    if REGISTERS[register].create_url:
+        return redirect(REGISTERS[register].create_url)
     if not permissions.managed_supervisor_ids(request.user):
         return _forbidden(
             request, _("Only the supervisor's analysts and reviewers open ledger items.")

@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "safety"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.incident_list, name="list"),
+    path("export/", views.incident_export, name="export"),
+    path("statistics/", views.incident_statistics, name="statistics"),
+    path("report/", views.report_first, name="report"),
+    path("items/<int:item_id>/report/", views.report_again, name="report_again"),
+    path("import/", views.incident_import, name="import"),
+]

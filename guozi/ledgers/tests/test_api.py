@@ -317,3 +317,15 @@ def test_patching_a_milestone_update_keeps_its_computed_progress_out_of_the_way(
     assert body["progress"] == 100
     fields = assert_error(call(cast.sub_reporter, "patch", path, {"progress": 80}), 400, "invalid")
     assert "progress" in fields
+
+
+def test_a_register_with_its_own_intake_is_not_opened_bare(cast, call):
+    body = {
+        "owner": cast.a1.uscc,
+        "title": "某事故",
+        "due_date": "2026-10-31",
+        "register": "safety_incident",
+    }
+    fields = assert_error(call(cast.analyst, "post", "/items", body), 422, "invalid")
+    assert set(fields) == {"register"}
+    assert not TrackedItem.objects.exists()

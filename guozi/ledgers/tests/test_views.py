@@ -422,3 +422,8 @@ def test_the_list_and_the_export_read_a_fixed_number_of_queries(
         client.get("/ledgers/")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/ledgers/export/")
+
+
+def test_the_common_form_sends_a_register_with_its_own_intake_there(cast, login):
+    response = login(cast.analyst).get("/ledgers/new/?register=safety_incident")
+    assert response.status_code == 302 and response["Location"] == "/ledgers/safety/report/"
