@@ -71,14 +71,16 @@ INSTALLED_APPS = [
     "guozi.registry",
     "guozi.reporting",
     "guozi.ledgers",
+    "guozi.indicators",
+    "guozi.audit",
+    "guozi.jobs",
+    # The registers come after the other apps: where a message is translated in several
+    # catalogues, the first app's wins, and the common terms are the others'.
     "guozi.ledgers.reform",
     "guozi.ledgers.legacy",
     "guozi.ledgers.safety",
     "guozi.ledgers.rnd",
     "guozi.ledgers.supply",
-    "guozi.indicators",
-    "guozi.audit",
-    "guozi.jobs",
     "guozi.web",
     "guozi.api",
 ]
