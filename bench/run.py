@@ -7,8 +7,9 @@ Every figure is measured in this run, on this machine, against the targets of th
                                      as the supervisor and as an enterprise user, DEBUG off
   subtree of the largest group       < 50 ms as of a date
 Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look), BENCH_ONLY=registry,
-BENCH_ONLY=reports or BENCH_ONLY=indicators for one part; the reporting and indicator benchmarks
-are described in bench/reports.py and bench/indicators.py.
+BENCH_ONLY=reports, BENCH_ONLY=indicators or BENCH_ONLY=reform for one part; the reporting,
+indicator and reform benchmarks are described in bench/reports.py, bench/indicators.py and
+bench/reform.py.
 """
 
 import http.cookiejar
@@ -242,7 +243,7 @@ def bench_subtree(data_dir: str) -> None:
 
 
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "registry,reports,indicators").split(",")
+    only = os.environ.get("BENCH_ONLY", "registry,reports,indicators,reform").split(",")
     print(f"Guozi benchmarks ({', '.join(only)}), {os.cpu_count()} cores", flush=True)
     if "registry" in only:
         print(f"Registry at scale {SCALE}, SQLite", flush=True)
@@ -265,6 +266,14 @@ def main() -> None:
 
         print(f"Indicators at {indicators.ENTERPRISES} enterprises, SQLite and PostgreSQL")
         indicators.main()
+        RESULTS.extend(shared.RESULTS)
+        shared.RESULTS.clear()
+    if "reform" in only:
+        import reform
+        import run as shared
+
+        print(f"Reform programme at {reform.ENTERPRISES} enterprises, SQLite and PostgreSQL")
+        reform.main()
         RESULTS.extend(shared.RESULTS)
     width = max(len(name) for name, *_ in RESULTS)
     print(f"\n{'benchmark'.ljust(width)}  {'measured':>10}  {'target':>10}  result")

@@ -427,3 +427,13 @@ def test_the_list_and_the_export_read_a_fixed_number_of_queries(
 def test_the_common_form_sends_a_register_with_its_own_intake_there(cast, login):
     response = login(cast.analyst).get("/ledgers/new/?register=safety_incident")
     assert response.status_code == 302 and response["Location"] == "/ledgers/safety/report/"
+
+
+def test_every_register_is_a_tab_above_the_list(cast, login):
+    page = login(cast.analyst).get("/ledgers/?register=rectification").content.decode()
+    for url in ("/ledgers/reform/", "/ledgers/legacy/", "/ledgers/safety/", "/ledgers/rnd/",
+                "/ledgers/supply/"):  # fmt: skip
+        assert f'href="{url}"' in page
+    assert 'href="/ledgers/?register=rectification" aria-current="page"' in page
+    response = login(cast.analyst).get("/ledgers/new/?register=reform_task")
+    assert response.status_code == 302 and response["Location"] == "/ledgers/reform/assign/"

@@ -114,7 +114,11 @@ def test_a_bearer_token_authenticates(client, cast, fast_report):
     _token, key = token_create(acting_user=None, user=cast.reporter)
     response = client.get("/api/v1/reporting/forms", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200
-    assert [form["code"] for form in response.json()] == ["fast_report", "final_accounts"]
+    assert [form["code"] for form in response.json()] == [
+        "fast_report",
+        "final_accounts",
+        "reform_indicators",
+    ]
 
 
 @pytest.mark.parametrize("username", ["sysadmin", "secadmin", "auditadmin"])
