@@ -121,3 +121,25 @@ def counts(user, register: str = "") -> dict[str, int]:
     result["overdue"] = items.filter(overdue_q(today)).count()
     result["due_soon"] = items.filter(due_soon_q(today)).count()
     return result
+
+
+BOARD_CARDS = 30  # per column; the column's count says how many there are in all
+
+
+def board(user, filters: ItemFilters) -> list[dict]:
+    """The items matching `filters` as a board: one column per status in the lifecycle's
+    order, each with its count and its most urgent items first."""
+    items = filter_items(visible_items(user), filters)
+    counted = dict(items.values_list("status").annotate(n=Count("id")).order_by())
+    columns = []
+    for status, label in Status.choices:
+        cards = (
+            items.filter(status=status)
+            .select_related("owner")
+            .order_by("due_date", "id")[:BOARD_CARDS]
+            if counted.get(status)
+            else []
+        )
+        columns.append({"status": status, "label": label, "count": counted.get(status, 0),
+                        "cards": list(cards)})  # fmt: skip
+    return columns

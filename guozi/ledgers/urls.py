@@ -6,6 +6,7 @@ app_name = "ledgers"
 
 urlpatterns = [
     path("", views.item_list, name="list"),
+    path("board/", views.item_board, name="board"),
     path("export/", views.item_export, name="export"),
     path("new/", views.item_create, name="create"),
     path("import/", views.item_import, name="import"),

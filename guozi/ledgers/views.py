@@ -71,6 +71,26 @@ def item_list(request):
 
 
 @scoped(Scope.PORTFOLIO)
+def item_board(request):
+    """The same items as the list, as a board by status."""
+    form = ItemFilterForm(request.GET or None)
+    filters = form.filters()
+    columns = selectors.board(request.user, filters)
+    today = clock.today()
+    for column in columns:
+        for item in column["cards"]:
+            item.overdue_days = item.days_overdue(today)
+    context = {
+        "form": form,
+        "filters": filters,
+        "columns": columns,
+        "register_name": Register(filters.register).label if filters.register else None,
+        "shown": selectors.BOARD_CARDS,
+    }
+    return render(request, "ledgers/board.html", context)
+
+
+@scoped(Scope.PORTFOLIO)
 def item_export(request):
     filters = ItemFilterForm(request.GET or None).filters()
     stream = io.BytesIO()

@@ -53,6 +53,7 @@ def test_administrators_read_no_ledger(cast, items, login, username):
     client = login(getattr(cast, username))
     for path in (
         "/ledgers/",
+        "/ledgers/board/",
         "/ledgers/export/",
         f"/ledgers/items/{items[0].id}/",
         "/ledgers/new/",
@@ -437,3 +438,35 @@ def test_every_register_is_a_tab_above_the_list(cast, login):
     assert 'href="/ledgers/?register=rectification" aria-current="page"' in page
     response = login(cast.analyst).get("/ledgers/new/?register=reform_task")
     assert response.status_code == 302 and response["Location"] == "/ledgers/reform/assign/"
+
+
+def on_board(page) -> dict[str, set[str]]:
+    return {c["status"]: {item.title for item in c["cards"]} for c in page.context["columns"]}
+
+
+@pytest.mark.parametrize(
+    ("username", "expected"),
+    [("analyst", {"钢铁整改事项", "港口整改事项", "地铁整改事项"}), ("reporter", {"钢铁整改事项"}),
+     ("outsider", {"港口整改事项"})],
+)  # fmt: skip
+def test_the_board_has_a_column_per_status_with_the_users_items(
+    cast, items, login, username, expected
+):
+    page = login(getattr(cast, username)).get("/ledgers/board/")
+    assert page.status_code == 200
+    columns = page.context["columns"]
+    assert [c["status"] for c in columns] == [s for s, _label in Status.choices]
+    assert on_board(page)[Status.OPEN] == expected
+    assert sum(c["count"] for c in columns) == len(expected)
+
+
+def test_the_board_moves_an_item_with_its_status_and_follows_the_filters(cast, items, login):
+    steel, port, _metro = items
+    services.item_cancel(acting_user=cast.analyst, item=port, reason="重复立项")
+    client = login(cast.analyst)
+    board = on_board(client.get("/ledgers/board/"))
+    assert "港口整改事项" in board[Status.CANCELLED] and "港口整改事项" not in board[Status.OPEN]
+    searched = on_board(client.get("/ledgers/board/?q=钢铁"))
+    assert searched[Status.OPEN] == {"钢铁整改事项"} and not searched[Status.CANCELLED]
+    page = client.get("/ledgers/board/?register=rectification").content.decode()
+    assert f'href="/ledgers/items/{steel.id}/"' in page
