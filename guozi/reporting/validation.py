@@ -416,15 +416,11 @@ class Inputs:
         key = (str(period), scope, id(targets), frame.width)
         if key not in self._joins:
             keys = targets if scope is None else targets.with_columns(scope=pl.lit(scope))
-            own = keys.join(frame, on=["enterprise", "scope"], how="left").sort("row")
+            own = _left_join(keys, frame)
             wants_standalone = own["scope"] == STANDALONE
             consolidated = use = None
-            if wants_standalone.any():
-                consolidated = (
-                    keys.with_columns(scope=pl.lit(CONSOLIDATED))
-                    .join(frame, on=["enterprise", "scope"], how="left")
-                    .sort("row")
-                )
+            if frame.height and wants_standalone.any():
+                consolidated = _left_join(keys.with_columns(scope=pl.lit(CONSOLIDATED)), frame)
                 leaf = ~own["enterprise"].is_in(self.store.parents(period).implode())
                 use = wants_standalone & leaf
             self._joins[key] = (targets, own, consolidated, use)
@@ -894,3 +890,15 @@ def validate_range(form: Form, periods: list[Period], progress=None) -> int:
         if progress:
             progress(done, len(periods))
     return total
+
+
+def _left_join(keys: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    """Each key's report cells, in the keys' order (all missing when the period has none)."""
+    if not frame.height:
+        missing = [
+            pl.lit(None, dtype=dtype).alias(name)
+            for name, dtype in frame.schema.items()
+            if name not in ("enterprise", "scope")
+        ]
+        return keys.with_columns(missing)
+    return keys.join(frame, on=["enterprise", "scope"], how="left", maintain_order="left")
