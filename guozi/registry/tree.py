@@ -1,6 +1,7 @@
 """The whole management tree as of one day, in memory: for work over every enterprise at once
 (expected reporters, cross-entity checks, approval routing, roll-ups)."""
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,12 +80,16 @@ class TreeSnapshot:
 
 
 def tree_at(day: date) -> TreeSnapshot:
-    snapshot = TreeSnapshot(day=day)
     links = (
         ManagementLink.objects.filter(valid_from__lte=day)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=day))
         .values_list("child_id", "parent_id", "parent_supervisor_id")
     )
+    return _snapshot(day, links)
+
+
+def _snapshot(day: date, links) -> TreeSnapshot:
+    snapshot = TreeSnapshot(day=day)
     for child, parent, supervisor in links:
         if parent is not None:
             snapshot.parent[child] = parent
@@ -92,6 +97,35 @@ def tree_at(day: date) -> TreeSnapshot:
         elif supervisor is not None:
             snapshot.supervisor_of_group[child] = supervisor
     return snapshot
+
+
+class TreeHistory:
+    """Every management link with its validity, read in one query: the tree of any day without
+    another, one snapshot shared by the days between two changes (work over many periods)."""
+
+    def __init__(self) -> None:
+        self.links = list(
+            ManagementLink.objects.values_list(
+                "child_id", "parent_id", "parent_supervisor_id", "valid_from", "valid_to"
+            )
+        )
+        self.changes = sorted(
+            {day for *_ids, start, end in self.links for day in (start, end) if day is not None}
+        )
+        self.snapshots: dict[int, TreeSnapshot] = {}
+
+    def at(self, day: date) -> TreeSnapshot:
+        # A link counts from its first day and no longer on its end day: the tree is the same
+        # on every day with as many change days on or before it.
+        epoch = bisect_right(self.changes, day)
+        if epoch not in self.snapshots:
+            valid = (
+                (child, parent, supervisor)
+                for child, parent, supervisor, start, end in self.links
+                if start <= day and (end is None or end > day)
+            )
+            self.snapshots[epoch] = _snapshot(day, valid)
+        return self.snapshots[epoch]
 
 
 def active_own_at(ids: set[int], day: date) -> set[int]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from guozi.formulas import evaluate_many
 from guozi.formulas.status import OK
 from guozi.lib.periods import Period
-from guozi.registry.tree import TreeSnapshot, tree_at
+from guozi.registry.tree import TreeHistory, TreeSnapshot
 
 from .definitions import FieldDef, FormDefinition, RuleDef
 from .frameworks import definition_of, version_in_force
@@ -88,6 +88,7 @@ class Store:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     overrides: dict[tuple[str, int, str], dict] = field(default_factory=dict)
     trees: dict[str, TreeSnapshot] = field(default_factory=dict)
+    history: TreeHistory | None = None  # read when a first tree is needed
     parent_ids: dict[str, pl.Series] = field(default_factory=dict)
     pending: dict[str, Future] = field(default_factory=dict)  # periods being read ahead
 
@@ -131,7 +132,9 @@ class Store:
     def tree(self, period: Period) -> TreeSnapshot:
         key = str(period)
         if key not in self.trees:
-            self.trees[key] = tree_at(period.end)
+            if self.history is None:
+                self.history = TreeHistory()
+            self.trees[key] = self.history.at(period.end)
         return self.trees[key]
 
     def parents(self, period: Period) -> pl.Series:
