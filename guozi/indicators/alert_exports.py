@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from guozi.audit.services import audit_record
 from guozi.lib import clock
+from guozi.registry.exports import watermark
 from guozi.reporting.models import Form
 
 from .alert_selectors import alert_message, rule_names
@@ -103,7 +104,7 @@ def stress_table(result: StressResult, notes: list[str]) -> Table:
 def export_response(*, user, form: Form, table: Table, name: str, query: dict) -> HttpResponse:
     """The table as an .xlsx download; the export is written to the audit log."""
     stream = io.BytesIO()
-    rows = write_tables(stream, [table])
+    rows = write_tables(stream, [table], watermark(user))
     audit_record(
         actor=user,
         action="export",

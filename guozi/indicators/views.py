@@ -1,5 +1,5 @@
 """Indicator pages: the portfolio overview, rankings, one enterprise over time, the health-check
-matrix and the explanation of a figure; each table also as .xlsx (`?format=xlsx`).
+matrix and the explanation of a figure; each table also as .xlsx or CSV (`?format=xlsx|csv`).
 
 Thin: the choices are read by `presenters.read_choices`, the figures come from the scoped
 selectors (an enterprise outside the user's view is 404, roll-ups only for supervisor roles) and
@@ -44,7 +44,7 @@ def _choices(request, *, strict: tuple[str, ...] = ()) -> Choices:
 
 def _format(request) -> str:
     wanted = request.GET.get("format", "html")
-    if wanted not in ("html", "xlsx"):
+    if wanted not in ("html", *exports.FORMATS):
         raise Http404
     return wanted
 
@@ -57,6 +57,7 @@ def _export(request, choices: Choices, tables, name: str, enterprise_id: int | N
         name=f"indicators-{name}-{choices.form.code}-{choices.period or 'none'}",
         query={key: value for key, value in request.GET.items() if key != "format"},
         enterprise_id=enterprise_id,
+        fmt=request.GET["format"],
     )
 
 
@@ -79,7 +80,7 @@ def overview_page(request):
     fmt = _format(request)
     choices = _choices(request)
     page = presenters.overview(request.user, choices)
-    if fmt == "xlsx":
+    if fmt in exports.FORMATS:
         return _export(request, choices, page.tables, "overview")
     return render(request, "indicators/overview.html", _context(request, choices, page=page))
 
@@ -118,7 +119,7 @@ def rankings_page(request):
             request.user, choices, unit, groups_only=enterprise_set == "groups"
         )
         ranked = presenters.rank(units, indicator.code)
-    if fmt == "xlsx":
+    if fmt in exports.FORMATS:
         tables = [presenters.ranking_table(choices, indicator, unit, ranked)] if indicator else []
         code = indicator.code if indicator else "none"
         return _export(request, choices, tables, f"ranking-{code}-{unit}")
@@ -163,7 +164,7 @@ def enterprise_page(request, enterprise_id: int):
         request.user, choices.form, enterprise, scope=scope, data_status=choices.data_status
     )
     table, chart = presenters.series_table(choices, enterprise, scope, series)
-    if fmt == "xlsx":
+    if fmt in exports.FORMATS:
         return _export(
             request, choices, [table], f"enterprise-{enterprise.id}-{scope}", enterprise.id
         )
@@ -193,7 +194,7 @@ def health_page(request):
             request.user, choices, UnitKind.ENTERPRISE, groups_only=enterprise_set == "groups"
         )
     )
-    if fmt == "xlsx":
+    if fmt in exports.FORMATS:
         table = presenters.health_table(choices, rollup + units)
         return _export(request, choices, [table] if table else [], "health")
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -226,7 +227,7 @@ def explain_page(request):
         enterprise_id = None
     else:
         raise Http404
-    if fmt == "xlsx":
+    if fmt in exports.FORMATS:
         return _export(request, choices, tables, f"explain-{indicator.code}", enterprise_id)
     context = _context(
         request,

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from guozi.registry.exports import neutralise
+from guozi.registry.exports import footer, neutralise
 from guozi.registry.imports import (
     ImportResult,
     Problem,
@@ -148,10 +148,14 @@ def read_sheet(path: Path, file_name: str, columns: Iterable[Column]) -> Sheet:
     return sheet
 
 
-def write_sheet(stream: BinaryIO, title: str, columns: list[Column], rows: Iterable) -> int:
+def write_sheet(
+    stream: BinaryIO, title: str, columns: list[Column], rows: Iterable, stamp: str = ""
+) -> int:
     """An .xlsx workbook of one sheet: the headers in the user's language, then `rows` (lists
     of values in column order). Text that a spreadsheet would run is neutralised. Returns the
-    number of rows written."""
+    number of rows written. `stamp` (a `registry.exports.watermark`) is the printed footer
+    only: a register's export is imported back, and `read_sheet` would take a last line of
+    text for a row; an empty template gets no stamp."""
     workbook = xlsxwriter.Workbook(stream, {"in_memory": True, "strings_to_formulas": False})
     sheet = workbook.add_worksheet(title[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#eef2f7", "border": 1})
@@ -181,6 +185,8 @@ def write_sheet(stream: BinaryIO, title: str, columns: list[Column], rows: Itera
         written += 1
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(written, 1), max(len(columns) - 1, 0))
+    if stamp:
+        sheet.set_footer(footer(stamp))
     workbook.close()
     return written
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from guozi.accounts.access import Scope, scoped
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import visible_enterprises
 
@@ -92,11 +93,15 @@ def item_board(request):
 
 @scoped(Scope.PORTFOLIO)
 def item_export(request):
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in exports.FORMATS:
+        raise Http404
     filters = ItemFilterForm(request.GET or None).filters()
     stream = io.BytesIO()
-    exports.export_items(selectors.item_list(request.user, filters), stream)
-    response = HttpResponse(stream.getvalue(), content_type=exports.CONTENT_TYPE)
-    name = f"{filters.register or 'ledgers'}-{clock.today().isoformat()}.xlsx"
+    items = selectors.item_list(request.user, filters)
+    exports.export_items(items, stream, fmt=fmt, stamp=watermark(request.user))
+    response = HttpResponse(stream.getvalue(), content_type=exports.CONTENT_TYPES[fmt])
+    name = f"{filters.register or 'ledgers'}-{clock.today().isoformat()}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

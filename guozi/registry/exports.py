@@ -11,12 +11,13 @@ import io
 import re
 import zipfile
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from guozi.lib import clock
 
@@ -51,14 +52,32 @@ CONTENT_TYPES = {
 }
 # Characters an .xlsx cell cannot hold (XML 1.0 control characters).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# What a spreadsheet may run as a formula (OWASP "CSV injection"): = + - @, and a tab or a
+# carriage return in front of them, which some spreadsheets skip before reading the cell.
+FORMULA_STARTS = (*FORMULA_PREFIXES, "\t", "\r")
 
 
 def neutralise(value):
     """Text that a spreadsheet would run as a formula gets a leading quote; numbers, dates and
     other text are left alone (the import strips the quote again)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def watermark(user, at: datetime | None = None) -> str:
+    """The line an export ends with: who exported it and when, in China time."""
+    moment = (at or clock.now()).astimezone(clock.CHINA)
+    return _("Exported by %(user)s at %(time)s (China time)") % {
+        "user": user.get_username(),
+        "time": moment.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def footer(text: str) -> str:
+    """`text` as a printed page footer (xlsxwriter's set_footer, SpreadsheetML's oddFooter):
+    left-aligned, with the footer's control character & doubled."""
+    return "&L" + text.replace("&", "&&")
 
 
 def _number(pct: Decimal | None):
@@ -178,15 +197,17 @@ def export_enterprises(
     *,
     fmt: str,
     day: date | None = None,
+    stamp: str = "",
 ) -> int:
     """Write `queryset` to `target` (a path or a binary stream) as .xlsx or .csv; returns the
-    number of enterprises written."""
+    number of enterprises written. `stamp` (a `watermark`) is the workbook's printed footer;
+    it is not written as a last row, which the import would read as an enterprise."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     rows = export_rows(queryset, day)
     if fmt == "csv":
         return _write_csv(rows, target)
-    return _write_xlsx(rows, target, expected=queryset.count())
+    return _write_xlsx(rows, target, expected=queryset.count(), stamp=stamp)
 
 
 def _write_csv(rows, target) -> int:
@@ -295,7 +316,7 @@ def _cell(letter: str, number: int, value) -> str:
     return f'<c r="{where}"><v>{value}</v></c>'
 
 
-def _write_xlsx(rows, target, expected: int) -> int:
+def _write_xlsx(rows, target, expected: int, stamp: str = "") -> int:
     count = 0
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         for name, xml in _PARTS.items():
@@ -315,8 +336,15 @@ def _write_xlsx(rows, target, expected: int) -> int:
                     sheet.write("".join(lines).encode())
                     lines = []
                 count += 1
-            sheet.write(("".join(lines) + "</sheetData></worksheet>").encode())
+            sheet.write(("".join(lines) + "</sheetData>" + _footer_xml(stamp)).encode())
     return count
+
+
+def _footer_xml(stamp: str) -> str:
+    if not stamp:
+        return "</worksheet>"
+    text = footer(_ILLEGAL.sub("", stamp)).translate(_ESCAPES)
+    return f"<headerFooter><oddFooter>{text}</oddFooter></headerFooter></worksheet>"
 
 
 def _row(number: int, values) -> str:

@@ -58,7 +58,7 @@ from .validation import FieldError
 
 BATCH = 2000
 PREVIEW_ROWS = 200
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 SUFFIXES = (".xlsx", ".csv")
 
 ProgressFn = Callable[..., None]

@@ -194,7 +194,9 @@ def export_view(request):
     day = clock.today()
     queryset = _directory_queryset(request.user, request.GET)
     buffer = io.BytesIO()
-    exports.export_enterprises(queryset, buffer, fmt=fmt, day=day)
+    exports.export_enterprises(
+        queryset, buffer, fmt=fmt, day=day, stamp=exports.watermark(request.user)
+    )
     response = HttpResponse(buffer.getvalue(), content_type=exports.CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="enterprises-{day}.{fmt}"'
     return response

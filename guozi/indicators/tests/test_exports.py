@@ -30,10 +30,12 @@ def workbook(response):
 
 
 def sheet_rows(sheet, header_first: str) -> tuple[list, list[tuple]]:
-    """(header, rows below it) of a sheet whose header row starts with `header_first`."""
+    """(header, rows below it) of a sheet whose header row starts with `header_first`; the table
+    ends at the blank line above the export's stamp."""
     rows = list(sheet.iter_rows(values_only=True))
     start = next(i for i, row in enumerate(rows) if row[0] == header_first)
-    return list(rows[start]), rows[start + 1 :]
+    end = next(i for i in range(start, len(rows) + 1) if i == len(rows) or not any(rows[i]))
+    return list(rows[start]), rows[start + 1 : end]
 
 
 def cell_of(sheet, first: object, column: int):

@@ -114,8 +114,11 @@ def test_the_owner_filter_does_not_reveal_an_enterprise_out_of_view(cast, items,
 
 
 def read_rows(response) -> list[list]:
+    """The header and the items: the rows above the blank line before the export's stamp."""
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    return workbook.get_sheet_by_index(0).to_python()
+    rows = workbook.get_sheet_by_index(0).to_python()
+    blank = next((i for i, row in enumerate(rows) if not any(row)), len(rows))
+    return rows[:blank]
 
 
 def test_the_export_is_an_xlsx_of_the_filtered_list_in_the_users_view(cast, items, login):
