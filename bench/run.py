@@ -243,7 +243,8 @@ def bench_subtree(data_dir: str) -> None:
 
 
 def main() -> None:
-    only = os.environ.get("BENCH_ONLY", "registry,reports,indicators,reform").split(",")
+    parts = "registry,reports,indicators,reform,cockpit,briefs"
+    only = os.environ.get("BENCH_ONLY", parts).split(",")
     print(f"Guozi benchmarks ({', '.join(only)}), {os.cpu_count()} cores", flush=True)
     if "registry" in only:
         print(f"Registry at scale {SCALE}, SQLite", flush=True)
@@ -274,6 +275,22 @@ def main() -> None:
 
         print(f"Reform programme at {reform.ENTERPRISES} enterprises, SQLite and PostgreSQL")
         reform.main()
+        RESULTS.extend(shared.RESULTS)
+        shared.RESULTS.clear()
+    if "cockpit" in only:
+        import cockpit
+        import run as shared
+
+        print(f"Cockpit at {cockpit.ENTERPRISES} enterprises, SQLite and PostgreSQL", flush=True)
+        cockpit.main()
+        RESULTS.extend(shared.RESULTS)
+        shared.RESULTS.clear()
+    if "briefs" in only:
+        import briefs
+        import run as shared
+
+        print("Inspection brief on the demo, SQLite", flush=True)
+        briefs.main()
         RESULTS.extend(shared.RESULTS)
     width = max(len(name) for name, *_ in RESULTS)
     print(f"\n{'benchmark'.ljust(width)}  {'measured':>10}  {'target':>10}  result")

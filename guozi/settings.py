@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "guozi.ledgers.safety",
     "guozi.ledgers.rnd",
     "guozi.ledgers.supply",
+    "guozi.dashboard",
+    "guozi.briefings",
     "guozi.web",
     "guozi.api",
 ]
@@ -88,7 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "guozi.web.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -9,8 +9,14 @@ a period with reports awaiting approval uses its "submitted" computation.
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Substr
+from django.utils.translation import get_language
+
 from guozi.accounts.access import active_memberships
 from guozi.lib.codetables import industries, region
+from guozi.lib.models import pick_language
 from guozi.lib.periods import Period
 from guozi.registry.models import Enterprise, ManagementLink, Supervisor
 from guozi.registry.selectors import supervisor_descendants, visible_enterprises
@@ -101,10 +107,19 @@ class UnitFigures:
         return health.overall(enabled, check.overall_cuts)
 
 
-def _from_row(run: ComputeRun, framework: Framework, row: IndicatorResult) -> UnitFigures:
+def _prior_codes(run: ComputeRun, framework: Framework) -> list[str]:
+    """The run's codes that have a prior-year comparative: the framework's own indicators."""
+    own = {i.code for i in framework.indicators}
+    return [c for c in run.indicators if c in own]
+
+
+def _from_row(
+    run: ComputeRun, framework: Framework, row: IndicatorResult, prior_codes: list | None = None
+) -> UnitFigures:
     codes = run.indicators
     own, _sep, prior_digits = row.statuses.partition("/")
-    prior_codes = [c for c in codes if c in {i.code for i in framework.indicators}]
+    if prior_codes is None:
+        prior_codes = _prior_codes(run, framework)
     return UnitFigures(
         run=run,
         framework=framework,
@@ -172,6 +187,14 @@ def unit_figures(
     if run is None:
         return []
     framework = framework_of(run.framework)
+    rows = _readable_rows(user, run, unit_kind, supervisor_id, enterprise_ids, scope)
+    prior_codes = _prior_codes(run, framework)
+    found = [_from_row(run, framework, row, prior_codes) for row in rows]
+    _label(found)
+    return found
+
+
+def _readable_rows(user, run, unit_kind, supervisor_id, enterprise_ids, scope) -> QuerySet:
     rows = IndicatorResult.objects.filter(run=run, unit_kind=unit_kind)
     if unit_kind == UnitKind.ENTERPRISE:
         visible = visible_enterprises(user).values("id")
@@ -185,7 +208,54 @@ def unit_figures(
         rows = rows.filter(supervisor_id__in=allowed)
     if supervisor_id is not None:
         rows = rows.filter(supervisor_id=supervisor_id)
-    found = [_from_row(run, framework, row) for row in rows.order_by("id")]
+    return rows.order_by("id")
+
+
+def unit_values(
+    user,
+    form: Form,
+    period: str,
+    codes: list[str],
+    *,
+    unit_kind: str = UnitKind.ENTERPRISE,
+    data_status: str = DataStatus.APPROVED,
+    supervisor_id: int | None = None,
+    enterprise_ids=None,
+    scope: str | None = None,
+) -> list[UnitFigures]:
+    """The units of `unit_figures`, with only the indicators `codes` (values and statuses, no
+    prior-year comparatives): each value is picked out by the database, so that thousands of
+    units cost one light query instead of decoding every stored row. `enterprise_ids` may be
+    a list or a query of ids."""
+    run = _runs(form, [period], data_status).get(period)
+    if run is None:
+        return []
+    framework = framework_of(run.framework)
+    wanted = [(code, run.indicators.index(code)) for code in codes if code in run.indicators]
+    columns = {}
+    for number, (_code, position) in enumerate(wanted):
+        columns[f"value_{number}"] = KeyTransform(str(position), "values")
+        columns[f"status_{number}"] = Substr("statuses", position + 1, 1)
+    rows = _readable_rows(user, run, unit_kind, supervisor_id, enterprise_ids, scope)
+    found = []
+    for row in rows.values("supervisor_id", "enterprise_id", "unit_code", "scope", "members",
+                           **columns):  # fmt: skip
+        found.append(
+            UnitFigures(
+                run=run,
+                framework=framework,
+                unit_kind=unit_kind,
+                supervisor_id=row["supervisor_id"],
+                enterprise_id=row["enterprise_id"],
+                unit_code=row["unit_code"],
+                scope=row["scope"],
+                members=row["members"],
+                values={code: row[f"value_{n}"] for n, (code, _p) in enumerate(wanted)},
+                statuses={code: int(row[f"status_{n}"]) for n, (code, _p) in enumerate(wanted)},
+                prior={},
+                prior_statuses={},
+            )
+        )
     _label(found)
     return found
 
@@ -241,11 +311,12 @@ def _label(found: list[UnitFigures]) -> None:
     enterprise_ids = [f.enterprise_id for f in found if f.enterprise_id]
     names = {}
     if enterprise_ids:
+        language = get_language()
         names = {
-            e.id: e.name
-            for e in Enterprise.objects.filter(id__in=enterprise_ids).only(
-                "id", "name_zh", "name_en"
-            )
+            id_: pick_language(name_zh, name_en, language)
+            for id_, name_zh, name_en in Enterprise.objects.filter(
+                id__in=enterprise_ids
+            ).values_list("id", "name_zh", "name_en")
         }
     supervisors = {s.id: s for s in Supervisor.objects.all()}
     classes = {}

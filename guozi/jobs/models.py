@@ -27,6 +27,10 @@ KIND_LABELS = {
     "ledger_reminders": _("Ledger reminders"),
     "ledger_evidence_sweep": _("Removal of orphaned evidence files"),
     "housekeeping": _("Housekeeping"),
+    "brief_generate": _("Inspection brief generation"),
+    "monthly_reports": _("Monthly analysis reports"),
+    "reform_snapshots": _("Reform completion snapshots"),
+    "reform_current": _("Reform completion refresh"),
     "ping": _("Worker check"),
 }
 

@@ -26,6 +26,7 @@ def test_the_shipped_schedule_housekeeping_at_three_and_reminders_at_eight():
         ("ledger_evidence_sweep", "45 3 * * *"),  # added by the ledgers app
         ("reform_snapshots", "15 2 1 * *"),  # added by the reform register
         ("reform_current", "5 0 * * *"),  # added by the reform register
+        ("monthly_reports", "30 6 * * *"),  # added by the briefings app
     ]
     title_zh, title_en = SCHEDULE[0].titles()
     assert title_en.startswith("Housekeeping")

@@ -187,3 +187,35 @@ def test_a_report_is_filled_with_an_error_fixed_submitted_and_returned(watched, 
     reporter.shot("report-returned")
     reporter.assert_clean()
     reviewer.assert_clean()
+
+
+def test_the_cockpit_draws_its_charts_and_drills_to_a_cell_and_back(watched, cast):
+    from guozi.indicators.frameworks import load_built_in as load_indicators
+    from guozi.indicators.tests.conftest import fast_report as _unused  # noqa: F401
+    from guozi.indicators.tests.test_views import JULY, compute_figures
+
+    load_built_in()
+    load_indicators()
+    compute_figures(cast, Form.objects.get(code="fast_report"))
+    analyst = watched()
+    analyst.sign_in("analyst")
+    analyst.open(f"/dashboard/?period={JULY}")
+    page = analyst.page
+    page.wait_for_function(
+        "() => document.querySelectorAll('.cockpit-card[aria-busy=true]').length === 0"
+    )
+    assert page.locator(".cockpit-card .chart svg").count() >= 1
+    assert page.locator("nav.breadcrumb [aria-current=page]").inner_text() == cast.ln.name_zh
+    analyst.shot("cockpit")
+
+    # Down to a cell of group A (the province › group › … › plant), then back by the breadcrumb.
+    analyst.open(f"/dashboard/?period={JULY}&group={cast.a.id}&node={cast.a11.id}")
+    crumbs = page.locator("nav.breadcrumb").inner_text()
+    assert crumbs.startswith(cast.ln.name_zh) and crumbs.endswith(cast.a11.name_zh)
+    assert cast.a.name_zh in crumbs
+    analyst.shot("cockpit-cell")
+    with page.expect_navigation():
+        page.locator("nav.breadcrumb a", has_text=cast.ln.name_zh).click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("nav.breadcrumb [aria-current=page]").inner_text() == cast.ln.name_zh
+    analyst.assert_clean()

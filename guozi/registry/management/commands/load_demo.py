@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from guozi.accounts.models import Role
+from guozi.briefings import demo as briefings_demo
 from guozi.indicators import demo as indicators_demo
 from guozi.ledgers import demo as ledgers_demo
 from guozi.lib.errors import DomainError
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             reports_demo.check_months(months)
             with transaction.atomic():
                 if reset:
+                    briefings_demo.reset()
                     indicators_demo.reset()
                     ledgers_demo.reset()
                     reports_demo.reset()
@@ -96,6 +98,8 @@ class Command(BaseCommand):
                     items = ledgers_demo.load_demo_items(seed=seed)
                 if months or (scale is not None and tasks):
                     registers = ledgers_demo.load_registers(seed=seed, scale=scale, tasks=tasks)
+                if months:
+                    registers.append(briefings_demo.summary(briefings_demo.load_tour()))
         except DomainError as error:
             raise CommandError(error.message) from error
         _settle()

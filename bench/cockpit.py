@@ -1,0 +1,102 @@
+"""Cockpit benchmarks, on SQLite and on PostgreSQL.
+
+the cockpit page and each card's data (/dashboard/cards/<key>/), at BENCH_COCKPIT_SCALE
+enterprises (default 10,000) with 36 months of computed indicators and reform tasks, production
+server (gunicorn via `guozi serve`), DEBUG off, as the supervisor analyst and as an enterprise
+reporter:
+                                   median < 150 ms (1 client), p95 < 500 ms (4 clients)
+"""
+
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+
+from reports import drop, environment
+from run import GUOZI, Client, concurrent_timings, free_port, record, run
+
+ENTERPRISES = int(os.environ.get("BENCH_COCKPIT_SCALE", "10000"))
+MONTHS = 36
+TASKS = 2
+CARDS = ("figures trend units cities industries classes ranking alerts health reform "
+         "reform_curve reporting safety").split()  # fmt: skip
+VIEWS = ["", "city=210300", "industry=C"]  # the whole portfolio, a city, an industry
+
+
+@contextmanager
+def server(env: dict):
+    """The production server on a free port, until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [GUOZI, "serve", "--port", str(port), "--workers", "4", "--no-worker", "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/healthz").read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def signed_in(base: str, username: str) -> Client:
+    client = Client(base)
+    client.login(username, f"Demo-2026!{username}")
+    return client
+
+
+def measure(database: str, base: str, username: str, what: str, paths: list[str]) -> None:
+    client = signed_in(base, username)
+    for path in paths:
+        status, _ms = client.get(path)  # warm up
+        if status != 200:
+            raise SystemExit(f"{path} answered {status} for {username}")
+    timings = [client.get(path)[1] for _ in range(6) for path in paths]
+    median = statistics.median(timings)
+    record(f"{database}: cockpit {what} as {username}, 1 client, median", f"{median:.0f} ms",
+           "< 150 ms", median < 150)  # fmt: skip
+    clients = [signed_in(base, username) for _ in range(4)]
+    p95 = statistics.quantiles(concurrent_timings(clients, paths, 3), n=20)[-1]
+    record(f"{database}: cockpit {what} as {username}, 4 clients, p95", f"{p95:.0f} ms",
+           "< 500 ms", p95 < 500)  # fmt: skip
+
+
+def bench_cockpit(database: str) -> None:
+    data_dir = tempfile.mkdtemp(prefix="guozi-bench-cockpit-")
+    env, name = environment(database, data_dir, "2026-08-28")
+    try:
+        run([GUOZI, "migrate", "-v", "0"], env)
+        elapsed, _peak, _out = run(
+            [GUOZI, "load_demo", "--scale", str(ENTERPRISES), "--months", str(MONTHS),
+             "--tasks", str(TASKS)],
+            env,
+        )  # fmt: skip
+        record(f"{database}: load_demo --scale {ENTERPRISES} --months {MONTHS} --tasks {TASKS}",
+               f"{elapsed:.1f} s", "(setup)", True)  # fmt: skip
+        elapsed, _peak, _out = run([GUOZI, "compute", "--all"], env)
+        record(f"{database}: compute --all", f"{elapsed:.1f} s", "(setup)", True)
+        with server(env) as base:
+            for username in ("analyst", "reporter"):
+                pages = [f"/dashboard/?{view}" for view in VIEWS]
+                measure(database, base, username, "page", pages)
+                for key in CARDS:
+                    paths = [f"/dashboard/cards/{key}/?{view}" for view in VIEWS]
+                    measure(database, base, username, f"card {key}", paths)
+    finally:
+        drop(name, env)
+
+
+def main(databases=("sqlite", "postgresql")) -> None:
+    for database in databases:
+        bench_cockpit(database)
