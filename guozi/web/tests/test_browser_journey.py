@@ -5,13 +5,19 @@ writes to the console as an error and no request leaves the host. Screenshots of
 go to $GUOZI_TEST_ARTIFACTS (default var/test-artifacts). Needs Chromium; outside CI a missing
 browser is skipped with the reason."""
 
+import io
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from pypdf import PdfReader
 
+from guozi.briefings.tests.conftest import make_tour
 from guozi.conftest import PASSWORD
+from guozi.dashboard.tests.test_profile_records import compute_figures as dashboard_figures
+from guozi.indicators.frameworks import load_built_in as load_indicators
+from guozi.indicators.tests.test_views import JULY, compute_figures
 from guozi.lib.periods import Period
 from guozi.reporting import services
 from guozi.reporting.frameworks import load_built_in
@@ -60,8 +66,8 @@ class Watched:
         )
 
     def _console(self, message):
-        # The browser asks for /favicon.ico by itself, and the app has none (base.html names no
-        # icon): that 404 is not a page's error.
+        # A page without base.html (an error page) lets the browser ask for /favicon.ico by
+        # itself: that 404 is not a page's error.
         url = message.location.get("url", "")
         if message.type == "error" and not url.endswith("/favicon.ico"):
             self.errors.append(f"{message.text} ({url})")
@@ -190,10 +196,6 @@ def test_a_report_is_filled_with_an_error_fixed_submitted_and_returned(watched, 
 
 
 def test_the_cockpit_draws_its_charts_and_drills_to_a_cell_and_back(watched, cast):
-    from guozi.indicators.frameworks import load_built_in as load_indicators
-    from guozi.indicators.tests.conftest import fast_report as _unused  # noqa: F401
-    from guozi.indicators.tests.test_views import JULY, compute_figures
-
     load_built_in()
     load_indicators()
     compute_figures(cast, Form.objects.get(code="fast_report"))
@@ -218,4 +220,26 @@ def test_the_cockpit_draws_its_charts_and_drills_to_a_cell_and_back(watched, cas
         page.locator("nav.breadcrumb a", has_text=cast.ln.name_zh).click()
     page.wait_for_load_state("networkidle")
     assert page.locator("nav.breadcrumb [aria-current=page]").inner_text() == cast.ln.name_zh
+    analyst.assert_clean()
+
+
+def test_an_analyst_generates_a_brief_and_downloads_the_pdf(watched, cast, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    dashboard_figures(cast)
+    tour = make_tour(cast)
+    analyst = watched()
+    analyst.sign_in("analyst")
+    analyst.open(f"/briefings/tours/{tour.id}/")
+    page = analyst.page
+    with page.expect_navigation():
+        page.click("form[action$='/generate/'] button")
+    page.wait_for_load_state("networkidle")
+    analyst.shot("brief")
+    with page.expect_download() as download:
+        page.click("a[href$='/draft/pdf/']")
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for stop in tour.stops.all():
+        assert stop.enterprise.name_zh in text
     analyst.assert_clean()
