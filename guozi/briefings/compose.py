@@ -104,12 +104,19 @@ def stops_table(tour: Tour) -> Table:
     )
 
 
+# A stop is two or three pages: the profile's sections less the chain of holders (a group's is
+# the supervisor at 100%) and the reporting record (the supervisor's business, not the
+# visitor's), with the trend chart only.
+LEFT_OUT_OF_BRIEFS = {"holders", "reporting"}
+CHARTS_IN_BRIEFS = {"figures"}
+
+
 def tour_document(
     tour: Tour, texts: dict[str, str], user, *, watermark: str, progress=None
 ) -> tuple[Document, list[Table]]:
     """The brief of the tour with `texts`, the profiles read as `user` sees them; and the
     appendix's own tables (the stops and the points)."""
-    from guozi.dashboard.profile import enterprise_profile
+    from guozi.dashboard.profile import enterprise_profile, latest_period_with_figures
 
     stops = list(tour.stops.select_related("enterprise"))
     parts = [
@@ -126,14 +133,14 @@ def tour_document(
         label = str(stop.order)
         raised = points_module.split_lines(texts.get(points_key(stop), ""))
         point_rows += [(stop_title(stop), point) for point in raised]
-        parts.append(
-            Part(
-                key=f"stop-{stop.id}",
-                title=stop_title(stop),
-                level=1,
-                paragraphs=paragraphs(texts.get(summary_key(stop), "")),
+        period = latest_period_with_figures(stop.enterprise_id, tour.period) or tour.period
+        said = paragraphs(texts.get(summary_key(stop), ""))
+        if period != tour.period:
+            said.append(
+                _("The figures of %(asked)s are not approved yet; those of %(shown)s are shown.")
+                % {"asked": period_label(tour.period), "shown": period_label(period)}
             )
-        )
+        parts.append(Part(key=f"stop-{stop.id}", title=stop_title(stop), level=1, paragraphs=said))
         parts.append(
             Part(
                 key=points_key(stop),
@@ -142,15 +149,17 @@ def tour_document(
                 empty=_("No points to raise."),
             )
         )
-        profile = enterprise_profile(user, stop.enterprise_id, period=tour.period, condensed=True)
+        profile = enterprise_profile(user, stop.enterprise_id, period=period, condensed=True)
         for section in profile.sections:
+            if section.key in LEFT_OUT_OF_BRIEFS:
+                continue
             parts.append(
                 Part(
                     key=f"stop-{stop.id}-{section.key}",
                     title=section.title,
                     level=3,
                     tables=[table for table in section.tables if table.rows],
-                    charts=list(section.charts),
+                    charts=list(section.charts) if section.key in CHARTS_IN_BRIEFS else [],
                     notes=list(section.notes),
                     empty=section.empty,
                     label=label,

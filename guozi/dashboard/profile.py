@@ -116,6 +116,30 @@ def profile_periods(form: Form | None = None) -> list[str]:
     return computed_periods(form) if form else []
 
 
+def latest_period_with_figures(enterprise_id: int, upto: str) -> str | None:
+    """The latest period up to `upto` with approved figures of the enterprise's own report (a
+    brief prepared before the last month is approved shows the month before)."""
+    from guozi.indicators.models import DataStatus, IndicatorResult, UnitKind
+    from guozi.reporting.models import ReportScope
+
+    form = figures_form()
+    if form is None:
+        return None
+    return (
+        IndicatorResult.objects.filter(
+            run__form=form,
+            run__data_status=DataStatus.APPROVED,
+            run__period__lte=upto,
+            unit_kind=UnitKind.ENTERPRISE,
+            enterprise_id=enterprise_id,
+            scope=ReportScope.CONSOLIDATED,
+        )
+        .order_by("-run__period")
+        .values_list("run__period", flat=True)
+        .first()
+    )
+
+
 def chosen_period(asked: str | None, periods: list[str]) -> str | None:
     """The period asked for if it has computed figures; the latest one without asking; a
     DomainError naming the choices for anything else."""

@@ -4,6 +4,8 @@ The structure is as of today (the day the profile is read); the figures' period 
 it. Other enterprises are linked only where the user may read them.
 """
 
+from itertools import zip_longest
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -74,13 +76,21 @@ def identity(context: Context) -> Section:
         (_("Listed stock codes"), enterprise.listed_codes),
         (_("Main business"), enterprise.main_business),
     ]
-    if context.condensed:
-        items = [item for item in items if item[0] not in {_("Short name"), _("Portfolio")}]
-    rows = [[text_cell(label), text_cell(value)] for label, value in items if value]
+    items = [(label, value) for label, value in items if value]
+    headers = [_("Item"), _("Value")]
+    if context.condensed:  # two items a row, to keep a brief's stop short
+        left_out = {_("English name"), _("Short name"), _("Portfolio")}
+        items = [item for item in items if item[0] not in left_out]
+        items = [
+            (*first, *second)
+            for first, second in zip_longest(items[0::2], items[1::2], fillvalue=("", ""))
+        ]
+        headers = headers * 2
+    rows = [[text_cell(text) for text in item] for item in items]
     return Section(
         key="identity",
         title=_("Identity"),
-        tables=[Table("identity", _("Identity"), [_("Item"), _("Value")], rows)],
+        tables=[Table("identity", _("Identity"), headers, rows)],
         charts=[],
         notes=[as_of_note(context)],
         link=registry_link(enterprise.id),

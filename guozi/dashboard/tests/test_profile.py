@@ -94,6 +94,19 @@ def test_identity_chain_holders_and_subsidiaries(cast, world):
     assert subsidiaries.rows[0][0].link == f"/dashboard/enterprises/{cast.a11.id}/"
 
 
+def test_a_condensed_identity_has_two_items_a_row(cast, world):
+    full = enterprise_profile(cast.analyst, cast.a1.id).section("identity").tables[0]
+    short = enterprise_profile(cast.analyst, cast.a1.id, condensed=True).section("identity")
+    table = short.tables[0]
+    assert table.headers == ["Item", "Value", "Item", "Value"]
+    items = {row[i].text: row[i + 1].text for row in table.rows for i in (0, 2)}
+    assert items["USCC"] == cast.a1.uscc and "English name" not in items
+    kept = [row[0].text for row in full.rows]
+    kept = [label for label in kept if label not in ("English name", "Short name", "Portfolio")]
+    assert set(items) - {""} == set(kept)
+    assert len(table.rows) == (len(kept) + 1) // 2
+
+
 def test_key_figures_and_the_monthly_trend(cast, world):
     section = enterprise_profile(cast.analyst, cast.a1.id).section("figures")
     table = section.tables[0]

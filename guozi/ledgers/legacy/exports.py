@@ -90,10 +90,10 @@ def _row(problem: LegacyProblem) -> list:
     ]
 
 
-def export_problems(problems: QuerySet[LegacyProblem], stream: BinaryIO) -> int:
+def export_problems(problems: QuerySet[LegacyProblem], stream: BinaryIO, stamp: str = "") -> int:
     """The problems as a workbook in the user's language; returns the rows written."""
     rows = (_row(problem) for problem in problems.iterator(chunk_size=2000))
-    return write_sheet(stream, _("Legacy problems"), list(COLUMNS), rows)
+    return write_sheet(stream, _("Legacy problems"), list(COLUMNS), rows, stamp)
 
 
 def file_name() -> str:

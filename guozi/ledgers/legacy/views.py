@@ -23,6 +23,7 @@ from guozi.ledgers.models import ACTIVE, Register
 from guozi.ledgers.selectors import get_visible_item
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import visible_enterprises
 
@@ -76,7 +77,9 @@ def problem_list(request):
 def problem_export(request):
     filters = ProblemFilterForm(request.user, request.GET or None).filters()
     stream = io.BytesIO()
-    exports.export_problems(selectors.problem_list(request.user, filters), stream)
+    exports.export_problems(
+        selectors.problem_list(request.user, filters), stream, watermark(request.user)
+    )
     response = HttpResponse(stream.getvalue(), content_type=exports.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{exports.file_name()}"'
     return response

@@ -25,6 +25,7 @@ from guozi.ledgers import permissions
 from guozi.ledgers.sheets import CONTENT_TYPE
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import get_visible_enterprise, visible_enterprises
 from guozi.registry.tree import tree_at
@@ -105,7 +106,9 @@ def ledger_export(request):
         enterprise_id = get_visible_enterprise(request.user, int(request.GET["enterprise"])).id
     stream = io.BytesIO()
     workbooks.export_ledger(
-        selectors.ledger_export_rows(request.user, filters, tree, enterprise_id), stream
+        selectors.ledger_export_rows(request.user, filters, tree, enterprise_id),
+        stream,
+        watermark(request.user),
     )
     response = HttpResponse(stream.getvalue(), content_type=CONTENT_TYPE)
     name = f"reform-tasks-{clock.today().isoformat()}.xlsx"

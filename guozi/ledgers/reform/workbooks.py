@@ -108,7 +108,7 @@ def _row(task: ReformTask, areas: dict, done: dict) -> list:
     ]
 
 
-def export_ledger(tasks: QuerySet[ReformTask], stream: BinaryIO) -> int:
+def export_ledger(tasks: QuerySet[ReformTask], stream: BinaryIO, stamp: str = "") -> int:
     """Write the tasks to `stream`; returns the number of rows written."""
     areas = {(c.code, a.code): a.name for c in current_catalogues() for a in c.areas.all()}
     chosen = list(tasks[:100_000])
@@ -119,9 +119,8 @@ def export_ledger(tasks: QuerySet[ReformTask], stream: BinaryIO) -> int:
         .order_by()
     )
     done = {row["item_id"]: (row["done"], row["n"]) for row in counts}
-    return write_sheet(
-        stream, _("Reform tasks"), EXPORT_COLUMNS, (_row(task, areas, done) for task in chosen)
-    )
+    rows = (_row(task, areas, done) for task in chosen)
+    return write_sheet(stream, _("Reform tasks"), EXPORT_COLUMNS, rows, stamp)
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -78,5 +78,5 @@ def project_rows(items: QuerySet[TrackedItem]):
             yield [*head, row.year, _amount(row.budget_fen), _amount(row.spend_fen)]
 
 
-def export_projects(items: QuerySet[TrackedItem], stream: BinaryIO) -> int:
-    return write_sheet(stream, _("R&D projects"), COLUMNS, project_rows(items))
+def export_projects(items: QuerySet[TrackedItem], stream: BinaryIO, stamp: str = "") -> int:
+    return write_sheet(stream, _("R&D projects"), COLUMNS, project_rows(items), stamp)

@@ -23,6 +23,7 @@ from guozi.ledgers.models import ACTIVE
 from guozi.ledgers.sheets import CONTENT_TYPE
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import visible_enterprises
 
@@ -83,7 +84,9 @@ def project_list(request):
 def project_export(request):
     filters = ProjectFilterForm(request.GET or None).filters()
     stream = io.BytesIO()
-    exports.export_projects(selectors.project_list(request.user, filters), stream)
+    exports.export_projects(
+        selectors.project_list(request.user, filters), stream, watermark(request.user)
+    )
     response = HttpResponse(stream.getvalue(), content_type=CONTENT_TYPE)
     name = f"rd-projects-{clock.today().isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

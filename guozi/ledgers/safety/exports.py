@@ -57,7 +57,7 @@ def row(incident: Incident) -> list:
     return [values[column.key] for column in COLUMNS]
 
 
-def export_incidents(incidents: QuerySet[Incident], stream: BinaryIO) -> int:
+def export_incidents(incidents: QuerySet[Incident], stream: BinaryIO, stamp: str = "") -> int:
     """Write the incidents (with their latest report) to `stream`; returns the rows written."""
     rows: Iterable = (
         row(incident)
@@ -65,4 +65,4 @@ def export_incidents(incidents: QuerySet[Incident], stream: BinaryIO) -> int:
         .select_related("item__owner", "latest")
         .iterator(chunk_size=500)
     )
-    return write_sheet(stream, _("Safety incidents"), COLUMNS, rows)
+    return write_sheet(stream, _("Safety incidents"), COLUMNS, rows, stamp)

@@ -23,6 +23,7 @@ from guozi.ledgers.models import ACTIVE
 from guozi.ledgers.sheets import CONTENT_TYPE
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import visible_enterprises
 
@@ -82,7 +83,9 @@ def incident_list(request):
 def incident_export(request):
     filters = _filter_form(request).filters()
     stream = io.BytesIO()
-    exports.export_incidents(selectors.incident_list(request.user, filters), stream)
+    exports.export_incidents(
+        selectors.incident_list(request.user, filters), stream, watermark(request.user)
+    )
     response = HttpResponse(stream.getvalue(), content_type=CONTENT_TYPE)
     name = f"safety-incidents-{clock.today().isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -25,6 +25,7 @@ from guozi.api.errors import FieldErrors
 from guozi.api.imports import problem_fields
 from guozi.api.schemas import EnterpriseRef, Error, ImportSummary
 from guozi.ledgers.models import Status as ItemStatus
+from guozi.registry.exports import watermark
 from guozi.registry.selectors import find_by_identifier, visible_enterprises
 
 from . import imports, selectors, services, sheets
@@ -383,7 +384,8 @@ def export_inputs(request):
     """The inputs you may read as an .xlsx workbook, one row per input and supplier, in your
     language; the same columns as the import."""
     stream = io.BytesIO()
-    sheets.export_inputs(selectors.input_list(user_of(request), InputFilters()), stream)
+    user = user_of(request)
+    sheets.export_inputs(selectors.input_list(user, InputFilters()), stream, stamp=watermark(user))
     response = HttpResponse(stream.getvalue(), content_type=sheets.CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="supply.xlsx"'
     return response

@@ -109,7 +109,9 @@ def rows(inputs) -> list:
                 ]
 
 
-def export_inputs(inputs: QuerySet[SupplyInput], stream: BinaryIO, chunk: int = 500) -> int:
+def export_inputs(
+    inputs: QuerySet[SupplyInput], stream: BinaryIO, chunk: int = 500, stamp: str = ""
+) -> int:
     """Write the inputs' rows to `stream`; returns the number of rows written."""
 
     def chunks():
@@ -117,4 +119,4 @@ def export_inputs(inputs: QuerySet[SupplyInput], stream: BinaryIO, chunk: int = 
         for start in range(0, ordered.count(), chunk):
             yield from rows(ordered[start : start + chunk])
 
-    return write_sheet(stream, _("Supply inputs"), COLUMNS, chunks())
+    return write_sheet(stream, _("Supply inputs"), COLUMNS, chunks(), stamp)

@@ -21,6 +21,7 @@ from guozi.ledgers import permissions
 from guozi.ledgers.models import ACTIVE
 from guozi.lib import clock
 from guozi.lib.errors import DomainError, Forbidden
+from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
 from guozi.registry.selectors import get_visible_enterprise, visible_enterprises
 
@@ -90,7 +91,9 @@ def input_list(request):
 def input_export(request):
     filters = InputFilterForm(request.GET or None).filters()
     stream = io.BytesIO()
-    sheets.export_inputs(selectors.input_list(request.user, filters), stream)
+    sheets.export_inputs(
+        selectors.input_list(request.user, filters), stream, stamp=watermark(request.user)
+    )
     response = HttpResponse(stream.getvalue(), content_type=sheets.CONTENT_TYPE)
     name = f"supply-{clock.today().isoformat()}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -71,3 +71,22 @@ def test_an_enterprise_user_exports_only_their_items(cast, items, login, fmt):
 
 def test_an_unknown_format_is_not_found(cast, items, login):
     assert login(cast.analyst).get("/ledgers/export/", {"format": "pdf"}).status_code == 404
+
+
+@pytest.mark.parametrize("register", ["reform", "legacy", "safety", "rnd", "supply"])
+def test_every_register_export_is_stamped_in_its_footer_and_stays_importable(
+    cast, login, register
+):
+    """The footer only: a register's workbook is imported back, so no last line of text."""
+    client = login(cast.analyst)
+    client.cookies["django_language"] = "en"
+    response = client.get(f"/ledgers/{register}/export/")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    assert "Exported by analyst at 2026-08-28" in sheet.oddFooter.left.text
+    assert not any(
+        str(value).startswith("Exported by")
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value
+    )
