@@ -4,6 +4,7 @@ script error, on a laptop and on a tablet in portrait."""
 import pytest
 
 from guozi.conftest import PASSWORD
+from guozi.web.tests.test_browser_journey import artifacts
 
 from .test_profile_records import compute_figures, fill_registers
 
@@ -34,3 +35,4 @@ def test_the_charts_draw_and_the_page_fits(browser_page, live_server, cast, widt
     # Wide tables scroll inside their card; the page itself does not scroll sideways.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1
+    page.screenshot(path=str(artifacts() / f"profile-{width}.png"), full_page=True)
