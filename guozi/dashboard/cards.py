@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Subquery, Sum
+from django.db.models import Count, Max, Q, Subquery, Sum
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,8 +20,16 @@ from django.utils.translation import gettext_lazy
 from guozi.indicators import presenters
 from guozi.indicators.alert_selectors import progress, visible_alerts
 from guozi.indicators.models import AlertStatus, IndicatorResult, Severity, Target, UnitKind
-from guozi.indicators.presenters import Cell, Table, number_cell, text_cell
-from guozi.indicators.selectors import UnitFigures, _runs, enterprise_series, unit_figures
+from guozi.indicators.presenters import Cell, Ranked, Table, number_cell, text_cell
+from guozi.indicators.selectors import (
+    UnitFigures,
+    _runs,
+    enterprise_series,
+    health_ratings,
+    of_runs,
+    unit_figures,
+    unit_values,
+)
 from guozi.ledgers.reform import current
 from guozi.ledgers.reform import selectors as reform
 from guozi.ledgers.reform.completion import Tally
@@ -33,7 +41,7 @@ from guozi.lib.codetables import industries
 from guozi.lib.periods import Period
 from guozi.registry.directory import city_name
 from guozi.registry.models import Enterprise, FunctionClass, ManagementLink
-from guozi.registry.selectors import child_counts_at, children_at
+from guozi.registry.selectors import child_counts_at, children_at, visible_enterprises
 from guozi.registry.tree import tree_at
 from guozi.reporting.expected import expected_reports
 from guozi.reporting.frameworks import definition_of, version_in_force
@@ -248,7 +256,10 @@ def _rollup_series(state: CockpitState, kind: str, code: str, months: list[str])
     runs = _runs(state.choices.form, months, state.choices.data_status)
     by_run = {run.id: run for run in runs.values()}
     rows = IndicatorResult.objects.filter(
-        run__in=list(by_run), unit_kind=kind, supervisor_id=state.supervisor_id, unit_code=code
+        run__in=of_runs(runs.values()),
+        unit_kind=kind,
+        supervisor_id=state.supervisor_id,
+        unit_code=code,
     ).values_list("run_id", "values", "statuses")
     found = {}
     for run_id, values, statuses in rows:
@@ -334,44 +345,58 @@ def _round(value: float | None) -> float | None:
 # -- breakdowns by city, industry and class ----------------------------------------------------
 
 
-def member_figures(state: CockpitState, ids: list[int] | None = None) -> list[UnitFigures]:
-    """The consolidated figures of the view's enterprises (or of `ids` among them)."""
+def member_figures(
+    state: CockpitState, ids: list[int] | None = None, codes: list[str] | None = None
+) -> list[UnitFigures]:
+    """The consolidated figures of the view's enterprises (or of `ids` among them): every
+    indicator, or only `codes` (light enough for thousands of enterprises)."""
     if state.period is None:
         return []
-    wanted = state.member_ids if ids is None else [i for i in ids if i in set(state.member_ids)]
-    return unit_figures(
-        state.user,
-        state.choices.form,
-        state.period,
-        unit_kind=UnitKind.ENTERPRISE,
-        data_status=state.choices.data_status,
-        enterprise_ids=wanted,
-        scope=CONSOLIDATED,
-    )
+    user, form, period = state.user, state.choices.form, state.period
+    among = {
+        "data_status": state.choices.data_status,
+        "enterprise_ids": _members_among(state, ids),
+        "scope": CONSOLIDATED,
+    }
+    if codes is None:
+        return unit_figures(user, form, period, unit_kind=UnitKind.ENTERPRISE, **among)
+    return unit_values(user, form, period, codes, **among)
 
 
-def standalone_sums(state: CockpitState, key_of: Callable[[Enterprise], str]) -> dict[str, list]:
+def _members_among(state: CockpitState, ids: list[int] | None) -> list[int]:
+    """The ids of the view's enterprises (or of `ids` among them). A list, read once per
+    request: given the view as a subquery instead, PostgreSQL planned an enterprise user's
+    reads badly (seconds at 10,000 enterprises)."""
+    if ids is None:
+        return state.member_ids
+    members = set(state.member_ids)
+    return [i for i in ids if i in members]
+
+
+def standalone_sums(state: CockpitState, key_field: str) -> dict[str, list]:
     """Revenue and profit summed over the view's standalone reports (a leaf's one report
-    standing for both scopes), per key: {key: [revenue, profit, reports]}."""
+    standing for both scopes), per value of the enterprise's `key_field`:
+    {key: [revenue, profit, reports]}."""
     if state.period is None:
         return {}
-    rows = unit_figures(
+    members = state.member_ids
+    rows = unit_values(
         state.user,
         state.choices.form,
         state.period,
-        unit_kind=UnitKind.ENTERPRISE,
+        [REVENUE, PROFIT],
         data_status=state.choices.data_status,
-        enterprise_ids=state.member_ids,
+        enterprise_ids=members,
+        enterprise_fields=(key_field,),
     )
-    parents = set(child_counts_at(state.member_ids, Period.parse(state.period).end))
+    parents = set(child_counts_at(members, Period.parse(state.period).end))
     chosen = {}
     for figures in rows:
         if figures.scope == STANDALONE or figures.enterprise_id not in parents:
             chosen[figures.enterprise_id] = figures
-    enterprises = Enterprise.objects.in_bulk(list(chosen))
     sums: dict[str, list] = defaultdict(lambda: [None, None, 0])
-    for enterprise_id, figures in chosen.items():
-        entry = sums[key_of(enterprises[enterprise_id])]
+    for figures in chosen.values():
+        entry = sums[str(figures.extra[key_field] or "")]
         for index, code in enumerate((REVENUE, PROFIT)):
             value = figures.values.get(code) if figures.statuses.get(code) == 0 else None
             if value is not None:
@@ -386,7 +411,7 @@ def breakdown_card(
     key: str,
     title: str,
     kind: str,
-    key_of: Callable[[Enterprise], str],
+    key_field: str,
     label_of: Callable[[str], str],
     filter_name: str,
 ) -> Card:
@@ -410,7 +435,7 @@ def breakdown_card(
                 for code in (REVENUE, PROFIT)
             ] + [figures.members]
     else:
-        sums = standalone_sums(state, key_of)
+        sums = standalone_sums(state, key_field)
     ordered = sorted(sums.items(), key=lambda item: (item[1][0] is None, -(item[1][0] or 0)))
     rows, categories, revenue, profit = [], [], [], []
     for code, (rev, prof, reports) in ordered:
@@ -454,25 +479,20 @@ def _industry_name(code: str) -> str:
     return f"{code} {section.name_zh}" if section else code
 
 
-# Each breakdown: (card key, roll-up kind, the enterprise's key, the key's label, filter name).
+# Each breakdown: card key: (roll-up kind, the enterprise's field, the key's label, filter name).
 BREAKDOWNS = {
-    "cities": (UnitKind.CITY, lambda e: e.city_code, city_name, "city"),
-    "industries": (UnitKind.INDUSTRY, lambda e: e.industry_section, _industry_name, "industry"),
-    "classes": (
-        UnitKind.FUNCTION_CLASS,
-        lambda e: str(e.function_class_id or ""),
-        _class_name,
-        "class",
-    ),
+    "cities": (UnitKind.CITY, "city_code", city_name, "city"),
+    "industries": (UnitKind.INDUSTRY, "industry_section", _industry_name, "industry"),
+    "classes": (UnitKind.FUNCTION_CLASS, "function_class", _class_name, "class"),
 }
 
 
 def breakdown(key: str) -> Callable[[CockpitState], Card]:
-    kind, key_of, label_of, filter_name = BREAKDOWNS[key]
+    kind, key_field, label_of, filter_name = BREAKDOWNS[key]
 
     def build_card(state: CockpitState) -> Card:
         title = str(CARDS[key][0])
-        return breakdown_card(state, key=key, title=title, kind=kind, key_of=key_of,
+        return breakdown_card(state, key=key, title=title, kind=kind, key_field=key_field,
                               label_of=label_of, filter_name=filter_name)  # fmt: skip
 
     return build_card
@@ -591,22 +611,31 @@ def reports_card(state: CockpitState) -> Card:
     return Card("units", table.title, table, None, notes)
 
 
+def top_and_bottom(state: CockpitState, code: str) -> list[Ranked]:
+    """The ranked units of the view (the groups of a portfolio, or the enterprises of a narrowed
+    view) with a value: all of them if they are few, else the top and the bottom ones. All are
+    ranked on the one indicator; only the ones shown are read whole."""
+    ids = None if state.narrowed else next_level(state)
+    ranked = presenters.rank(member_figures(state, ids, codes=[code]), code)
+    ranked = [r for r in ranked if r.rank is not None]
+    shown = ranked if len(ranked) <= 2 * TOP else ranked[:TOP] + ranked[-TOP:]
+    ids = [r.figures.enterprise_id for r in shown]
+    whole = {f.enterprise_id: f for f in member_figures(state, ids)}
+    return [
+        Ranked(r.rank, whole[i], whole[i].figure(code)) for r, i in zip(shown, ids, strict=True)
+    ]
+
+
 def ranking_card(state: CockpitState) -> Card:
     """The top and bottom enterprises for one indicator (`code`, total profit by default):
     the groups of a portfolio, or the enterprises of a narrowed view."""
     indicator = _indicator(state, state.code) or _indicator(state, PROFIT)
     rows, categories, values = [], [], []
     if indicator is not None:
-        if state.narrowed:
-            units = member_figures(state)
-        else:
-            units = member_figures(state, next_level(state))
-        ranked = [r for r in presenters.rank(units, indicator.code) if r.rank is not None]
-        shown = ranked if len(ranked) <= 2 * TOP else ranked[:TOP] + ranked[-TOP:]
-        for item in shown:
+        for position, item in enumerate(top_and_bottom(state, indicator.code)):
             figures = item.figures
             value = presenters.value_cell(item.figure)
-            place = _("top") if item in ranked[:TOP] else _("bottom")
+            place = _("top") if position < TOP else _("bottom")
             rows.append(
                 [
                     Cell(str(item.rank), item.rank, "int"),
@@ -652,9 +681,17 @@ def ranking_card(state: CockpitState) -> Card:
 
 def health_card(state: CockpitState) -> Card:
     """How many enterprises fall in each health-check rating (1 best to 5 worst)."""
-    units = member_figures(state) if state.narrowed else member_figures(state, next_level(state))
-    framework_found = units[0].framework if units else framework(state)
-    ratings = Counter(figures.rating()[1] for figures in units)
+    framework_found, ratings = None, Counter()
+    if state.period is not None:
+        framework_found, ratings = health_ratings(
+            state.user,
+            state.choices.form,
+            state.period,
+            data_status=state.choices.data_status,
+            enterprise_ids=_members_among(state, None if state.narrowed else next_level(state)),
+            scope=CONSOLIDATED,
+        )
+    framework_found = framework_found or framework(state)
     rows, categories, counts = [], [], []
     for rating in (1, 2, 3, 4, 5, None):
         if framework_found is not None and rating is not None:
@@ -753,14 +790,25 @@ def _reform_by_owner_set(state: CockpitState) -> bool:
 
 
 def reform_areas(state: CockpitState) -> dict[tuple[str, str], Tally]:
+    """Today's tallies per task area, summed from the current-completion table: the
+    supervisors' portfolio rows for a whole portfolio, else the view's enterprises' area rows
+    (the same areas as the reform programme's completion page shows)."""
+    current.refresh()
     if _reform_by_owner_set(state):
-        current.refresh()
-        rows = CurrentTally.objects.filter(
-            level=CurrentLevel.AREA, owner_id__in=Subquery(state.members.values("id"))
-        )
-        return current.by_area(rows)
-    completion = reform.completion(state.user, _reform_filters(state))
-    return {(row.extra["programme"], row.extra["area"]): row.tally for row in completion.by_area}
+        owners = Q(owner_id__in=Subquery(state.members.values("id")))
+        return current.by_area(CurrentTally.objects.filter(owners, level=CurrentLevel.AREA))
+    filters = _reform_filters(state)
+    narrow = Q(supervisor_id=filters.supervisor) if filters.supervisor else Q()
+    supervisors = reform.supervisor_scope(state.user)
+    if supervisors and not (filters.city or filters.group):
+        portfolios = Q(level=CurrentLevel.SUPERVISOR, supervisor_id__in=supervisors)
+        return current.by_area(CurrentTally.objects.filter(narrow, portfolios))
+    visible = Q(owner_id__in=Subquery(visible_enterprises(state.user).values("id")))
+    places = Q(city_code=filters.city) if filters.city else Q()
+    if filters.group:
+        places &= Q(group_id=filters.group)
+    rows = CurrentTally.objects.filter(visible, narrow, places, level=CurrentLevel.AREA)
+    return current.by_area(rows)
 
 
 def reform_card(state: CockpitState) -> Card:

@@ -6,12 +6,13 @@ Figures use approved data unless `data_status` asks to include submitted reports
 a period with reports awaiting approval uses its "submitted" computation.
 """
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import QuerySet
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Substr
+from django.db.models import FloatField, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Substr
 from django.utils.translation import get_language
 
 from guozi.accounts.access import active_memberships
@@ -148,6 +149,14 @@ def _runs(form: Form, periods: list[str], data_status: str) -> dict[str, Compute
     return chosen
 
 
+def of_runs(runs) -> QuerySet:
+    """The ids of `runs`, as a subquery to filter results by. A list of ids would do, but a
+    recompute gives the runs new ids, and until the table's statistics are gathered again
+    PostgreSQL takes each new id for a rare one and reads every result of the runs through
+    the run's own index; through a subquery it goes by the runs' number and the right index."""
+    return ComputeRun.objects.filter(id__in=[run.id for run in runs]).values("id")
+
+
 def rollup_supervisor_ids(user) -> set[int]:
     """Supervisors whose roll-ups the user may read."""
     own = {m.supervisor_id for m in active_memberships(user) if m.supervisor_id}
@@ -222,24 +231,29 @@ def unit_values(
     supervisor_id: int | None = None,
     enterprise_ids=None,
     scope: str | None = None,
+    enterprise_fields: tuple[str, ...] = (),
 ) -> list[UnitFigures]:
     """The units of `unit_figures`, with only the indicators `codes` (values and statuses, no
     prior-year comparatives): each value is picked out by the database, so that thousands of
     units cost one light query instead of decoding every stored row. `enterprise_ids` may be
-    a list or a query of ids."""
+    a list or a query of ids; the enterprise's `enterprise_fields` are read along, into
+    `extra`."""
     run = _runs(form, [period], data_status).get(period)
     if run is None:
         return []
     framework = framework_of(run.framework)
     wanted = [(code, run.indicators.index(code)) for code in codes if code in run.indicators]
     columns = {}
-    for number, (_code, position) in enumerate(wanted):
-        columns[f"value_{number}"] = KeyTransform(str(position), "values")
-        columns[f"status_{number}"] = Substr("statuses", position + 1, 1)
+    for number, (code, value) in enumerate(_value_columns(run, codes).items()):
+        columns[f"value_{number}"] = value
+        columns[f"status_{number}"] = Substr("statuses", run.indicators.index(code) + 1, 1)
     rows = _readable_rows(user, run, unit_kind, supervisor_id, enterprise_ids, scope)
+    names = ("enterprise__name_zh", "enterprise__name_en")
+    fields = [f"enterprise__{name}" for name in enterprise_fields]
+    language = get_language()
     found = []
     for row in rows.values("supervisor_id", "enterprise_id", "unit_code", "scope", "members",
-                           **columns):  # fmt: skip
+                           *names, *fields, **columns):  # fmt: skip
         found.append(
             UnitFigures(
                 run=run,
@@ -254,10 +268,65 @@ def unit_values(
                 statuses={code: int(row[f"status_{n}"]) for n, (code, _p) in enumerate(wanted)},
                 prior={},
                 prior_statuses={},
+                extra={name: row[f"enterprise__{name}"] for name in enterprise_fields},
             )
         )
-    _label(found)
+        if unit_kind == UnitKind.ENTERPRISE:
+            found[-1].label = pick_language(row[names[0]], row[names[1]], language)
+    if unit_kind != UnitKind.ENTERPRISE:
+        _label(found)
     return found
+
+
+def health_ratings(
+    user,
+    form: Form,
+    period: str,
+    *,
+    data_status: str = DataStatus.APPROVED,
+    enterprise_ids=None,
+    scope: str | None = None,
+) -> tuple[Framework | None, Counter]:
+    """How many of the enterprises (as `unit_figures` reads them) fall in each overall
+    health-check rating (None: no rating), with the framework the rating is of: the same as
+    `UnitFigures.rating`, from the stored values alone, for thousands of enterprises."""
+    run = _runs(form, [period], data_status).get(period)
+    if run is None:
+        return None, Counter()
+    framework = framework_of(run.framework)
+    rows = _readable_rows(user, run, UnitKind.ENTERPRISE, None, enterprise_ids, scope)
+    check = framework.health
+    if check is None:
+        return framework, Counter({None: rows.count()})
+    ratios = [r for r in check.ratios if r.enabled]
+    columns = _value_columns(run, [c for r in ratios for c in (r.code, f"worst:{r.code}")])
+    places = {code: place for place, code in enumerate(columns)}
+    banding = [
+        (places.get(r.code), places.get(f"worst:{r.code}"), r.thresholds, r.direction)
+        for r in ratios
+    ]
+    found: Counter = Counter()
+    for values in rows.values_list(*columns.values()):
+        bands = [
+            health.band_of(
+                None if value is None else values[value],
+                thresholds,
+                direction,
+                worst is not None and bool(values[worst]),
+            ).band
+            for value, worst, thresholds, direction in banding
+        ]
+        found[health.overall(bands, check.overall_cuts)[1]] += 1
+    return framework, found
+
+
+def _value_columns(run: ComputeRun, codes: list[str]) -> dict:
+    """{code: the stored value as a number} for the codes the run has, to read in a query."""
+    return {
+        code: Cast(KeyTextTransform(str(run.indicators.index(code)), "values"), FloatField())
+        for code in codes
+        if code in run.indicators
+    }
 
 
 def enterprise_series(
@@ -274,7 +343,7 @@ def enterprise_series(
     wanted = periods or computed_periods(form)
     runs = _runs(form, wanted, data_status)
     rows = IndicatorResult.objects.filter(
-        run__in=list(runs.values()), enterprise=enterprise, unit_kind=UnitKind.ENTERPRISE
+        run__in=of_runs(runs.values()), enterprise=enterprise, unit_kind=UnitKind.ENTERPRISE
     )
     by_period = {}
     for row in rows:
