@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from .models import (
     ComputeRun,
     DataStatus,
     IndicatorFramework,
+    IndicatorResult,
 )
 
 RECOMPUTE_KIND = "indicators_recompute"
@@ -85,6 +86,15 @@ def compute(
             ).exclude(period__in=[str(p) for p in awaiting]).delete()
             runs += compute_periods(loaded, form, awaiting, DataStatus.SUBMITTED)
     return runs
+
+
+def refresh_statistics() -> None:
+    """After a full recompute on PostgreSQL: the planner's statistics describe the results
+    replaced (their run ids are gone), and until autovacuum gets to them it would scan every
+    result for a new run's. SQLite plans without such statistics."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {IndicatorResult._meta.db_table}")
 
 
 def _stepper(progress, form: Form, total: int):

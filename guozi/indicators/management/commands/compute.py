@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from guozi.indicators.services import DEFAULT_FRAMEWORK, compute
+from guozi.indicators.services import DEFAULT_FRAMEWORK, compute, refresh_statistics
 from guozi.jobs.progress import cli_progress
 from guozi.lib.errors import DomainError
 from guozi.lib.periods import Period
@@ -36,6 +36,8 @@ class Command(BaseCommand):
             runs = compute(periods=periods, forms=form or None, progress=cli_progress(self.stderr))
         except DomainError as error:
             raise CommandError(error.message) from error
+        if all:
+            refresh_statistics()
         self.stdout.write(
             _("%(runs)s computations (%(rows)s reports) in %(seconds).1f s.")
             % {
