@@ -10,7 +10,8 @@ Each run builds its databases (several minutes each). To measure again on databa
 same way before (`migrate`, `load_demo --scale N --months 36 --tasks 2`, `compute --all`, with
 GUOZI_TODAY=2026-08-28), name them: BENCH_COCKPIT_SQLITE_DIR (the GUOZI_DATA_DIR of the SQLite
 one) and BENCH_COCKPIT_POSTGRES_URL (the DATABASE_URL of the PostgreSQL one); they are left as
-they are.
+they are. The demo portfolio (`load_demo` as `make demo` runs it) is measured first, unless
+BENCH_COCKPIT_SKIP_DEMO is set.
 """
 
 import os
@@ -126,6 +127,22 @@ def bench_cockpit(database: str) -> None:
         drop(name, env)
 
 
+def bench_demo(database: str) -> None:
+    """The same measures on the demo portfolio as `make demo` loads it (its own figures)."""
+    data_dir = tempfile.mkdtemp(prefix="guozi-bench-cockpit-demo-")
+    env, name = environment(database, data_dir, "2026-08-28")
+    label = f"{database}, demo portfolio"
+    try:
+        run([GUOZI, "migrate", "-v", "0"], env)
+        elapsed, _peak, _out = run([GUOZI, "load_demo"], env)
+        record(f"{label}: load_demo", f"{elapsed:.1f} s", "(setup)", True)
+        measure_all(label, env)
+    finally:
+        drop(name, env)
+
+
 def main(databases=("sqlite", "postgresql")) -> None:
     for database in databases:
+        if not os.environ.get("BENCH_COCKPIT_SKIP_DEMO"):
+            bench_demo(database)
         bench_cockpit(database)

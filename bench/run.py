@@ -7,9 +7,9 @@ Every figure is measured in this run, on this machine, against the targets of th
                                      as the supervisor and as an enterprise user, DEBUG off
   subtree of the largest group       < 50 ms as of a date
 Set BENCH_SCALE for a smaller run (e.g. BENCH_SCALE=10000 for a quick look), BENCH_ONLY=registry,
-BENCH_ONLY=reports, BENCH_ONLY=indicators or BENCH_ONLY=reform for one part; the reporting,
-indicator and reform benchmarks are described in bench/reports.py, bench/indicators.py and
-bench/reform.py.
+BENCH_ONLY=reports, indicators, reform, cockpit or briefs for one part (or several, separated by
+commas); the others are described in bench/reports.py, bench/indicators.py, bench/reform.py,
+bench/cockpit.py and bench/briefs.py.
 """
 
 import http.cookiejar

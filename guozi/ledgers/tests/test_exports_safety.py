@@ -74,9 +74,7 @@ def test_an_unknown_format_is_not_found(cast, items, login):
 
 
 @pytest.mark.parametrize("register", ["reform", "legacy", "safety", "rnd", "supply"])
-def test_every_register_export_is_stamped_in_its_footer_and_stays_importable(
-    cast, login, register
-):
+def test_every_register_export_is_stamped_in_its_footer_and_stays_importable(cast, login, register):
     """The footer only: a register's workbook is imported back, so no last line of text."""
     client = login(cast.analyst)
     client.cookies["django_language"] = "en"
