@@ -16,14 +16,10 @@ BENCH_COCKPIT_SKIP_DEMO is set.
 
 import os
 import statistics
-import subprocess
 import tempfile
-import time
-import urllib.request
-from contextlib import contextmanager
 
 from reports import drop, environment
-from run import GUOZI, Client, concurrent_timings, free_port, record, run
+from run import GUOZI, Client, concurrent_timings, production_server, record, run
 
 ENTERPRISES = int(os.environ.get("BENCH_COCKPIT_SCALE", "10000"))
 MONTHS = 36
@@ -31,30 +27,6 @@ TASKS = 2
 CARDS = ("figures trend units cities industries classes ranking alerts health reform "
          "reform_curve reporting safety").split()  # fmt: skip
 VIEWS = ["", "city=210300", "industry=C"]  # the whole portfolio, a city, an industry
-
-
-@contextmanager
-def server(env: dict):
-    """The production server on a free port, until the block ends."""
-    port = free_port()
-    process = subprocess.Popen(
-        [GUOZI, "serve", "--port", str(port), "--workers", "4", "--no-worker", "--no-scheduler"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/healthz").read()
-                break
-            except OSError:
-                time.sleep(0.5)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def signed_in(base: str, username: str) -> Client:
@@ -93,7 +65,7 @@ def prepared(database: str) -> dict | None:
 
 
 def measure_all(database: str, env: dict) -> None:
-    with server(env) as base:
+    with production_server(env) as base:
         for username in ("analyst", "reporter"):
             pages = [f"/dashboard/?{view}" for view in VIEWS]
             measure(database, base, username, "page", pages)

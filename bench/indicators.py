@@ -15,14 +15,20 @@ the portfolio overview page with 10,000 enterprises, production server, DEBUG of
 import json
 import os
 import statistics
-import subprocess
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 from reports import drop, environment
-from run import GUOZI, Client, concurrent_timings, free_port, peak_rss_mb, record, run, shell
+from run import (
+    GUOZI,
+    Client,
+    concurrent_timings,
+    peak_rss_mb,
+    production_server,
+    record,
+    run,
+    shell,
+)
 
 ENTERPRISES = int(os.environ.get("BENCH_INDICATOR_SCALE", "10000"))
 MONTHS = 36
@@ -145,21 +151,7 @@ OVERVIEW_PAGES = [
 
 
 def bench_overview(database: str, env: dict) -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [GUOZI, "serve", "--port", str(port), "--workers", "4", "--no-worker", "--no-scheduler"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/healthz").read()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with production_server(env) as base:
         for username in ("analyst", "reporter"):
             client = Client(base)
             client.login(username, f"Demo-2026!{username}")
@@ -177,9 +169,6 @@ def bench_overview(database: str, env: dict) -> None:
             p95 = statistics.quantiles(concurrent_timings(clients, OVERVIEW_PAGES, 6), n=20)[-1]
             record(f"{database}: overview as {username}, 4 clients, p95", f"{p95:.0f} ms",
                    "< 500 ms", p95 < 500)  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main(databases=("sqlite", "postgresql")) -> None:

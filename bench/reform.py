@@ -10,13 +10,10 @@ serve --workers 4 --no-worker --no-scheduler, DEBUG off), as the supervisor anal
 
 import os
 import statistics
-import subprocess
 import tempfile
-import time
-import urllib.request
 
 from reports import drop, environment
-from run import GUOZI, Client, concurrent_timings, free_port, record, run, shell
+from run import GUOZI, Client, concurrent_timings, production_server, record, run, shell
 
 ENTERPRISES = int(os.environ.get("BENCH_REFORM_SCALE", "10000"))
 TASKS = 20
@@ -53,21 +50,7 @@ def bench_reform(database: str) -> None:
 
 
 def bench_completion(database: str, env: dict, pages: list[str]) -> None:
-    port = free_port()
-    server = subprocess.Popen(
-        [GUOZI, "serve", "--port", str(port), "--workers", "4", "--no-worker", "--no-scheduler"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(base + "/healthz").read()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with production_server(env) as base:
         client = Client(base)
         client.login("analyst", "Demo-2026!analyst")
         for path in pages:
@@ -84,9 +67,6 @@ def bench_completion(database: str, env: dict, pages: list[str]) -> None:
         p95 = statistics.quantiles(concurrent_timings(clients, pages, 6), n=20)[-1]
         record(f"{database}: reform completion as analyst, 4 clients, p95", f"{p95:.0f} ms",
                "< 1000 ms", p95 < 1000)  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def main(databases=("sqlite", "postgresql")) -> None:

@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,9 +173,11 @@ def concurrent_timings(clients: list[Client], paths: list[str], rounds: int) -> 
     return timings
 
 
-def bench_web(data_dir: str) -> None:
+@contextmanager
+def production_server(env: dict):
+    """The production server (`guozi serve`: gunicorn, 4 workers, no job worker or scheduler)
+    on a free port, answering its health check, until the block ends; yields its base URL."""
     port = free_port()
-    env = env_for(data_dir)
     server = subprocess.Popen(
         [GUOZI, "serve", "--port", str(port), "--workers", "4", "--no-worker", "--no-scheduler"],
         env=env,
@@ -189,6 +192,15 @@ def bench_web(data_dir: str) -> None:
                 break
             except OSError:
                 time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def bench_web(data_dir: str) -> None:
+    env = env_for(data_dir)
+    with production_server(env) as base:
         for username in ("analyst", "reporter"):
             client = Client(base)
             client.login(username, f"Demo-2026!{username}")
@@ -210,9 +222,6 @@ def bench_web(data_dir: str) -> None:
             record(
                 f"directory as {username}, 4 clients, p95", f"{p95:.0f} ms", "< 400 ms", p95 < 400
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def bench_subtree(data_dir: str) -> None:

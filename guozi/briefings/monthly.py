@@ -20,6 +20,7 @@ from guozi.indicators.presenters import (
     language,
     number_cell,
     ordered_indicators,
+    overview_headers,
     period_label,
     prior_cell,
     text_cell,
@@ -94,14 +95,7 @@ def _indicator_table(figures: UnitFigures, year: int) -> Table:
     return Table(
         key="portfolio",
         title=figures.label,
-        headers=[
-            _("Indicator"),
-            _("Assessed"),
-            _("Value"),
-            _("Unit"),
-            _("Year on year"),
-            _("Prior-year comparative"),
-        ],  # fmt: skip
+        headers=overview_headers()[:6],  # without the basis (said in the notes) and links
         rows=rows,
         notes=[_("Consolidated: the groups added up, lower supervisors not included.")],
     )
