@@ -7,6 +7,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from guozi.reporting.frameworks import load_built_in
+
 pytestmark = pytest.mark.django_db
 
 
@@ -20,6 +22,7 @@ def _shorten(client) -> None:
 
 
 def test_a_card_fetch_leaves_the_session_alone_and_the_page_renews_it(cast, login):
+    load_built_in()  # a browser test before may have flushed what migrating loaded
     client = login(cast.analyst)
     client.get("/dashboard/")
     _shorten(client)
