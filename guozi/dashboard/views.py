@@ -5,9 +5,6 @@ Thin: the state is read by `state.read_state`, the cards are built by `cards`, t
 `exports`; every read is scoped there.
 """
 
-import gc
-from functools import wraps
-
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -15,6 +12,7 @@ from django.shortcuts import render
 from guozi.accounts.access import Scope, scoped
 from guozi.indicators import presenters
 from guozi.lib.charts import echarts_option
+from guozi.lib.collector import collector_paused
 from guozi.lib.errors import DomainError
 from guozi.registry.directory import filter_options
 from guozi.registry.models import FunctionClass
@@ -25,24 +23,6 @@ from . import cards, exports
 from .state import CockpitState, breadcrumb, read_state
 
 WALL_REFRESH_SECONDS = 300
-
-
-def without_cyclic_gc(view):
-    """A card over thousands of enterprises makes thousands of small acyclic objects; the
-    cyclic collector would walk the whole process for them (over 100 ms each time) in the
-    middle of the request. It runs again once the response is made."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            return view(request, *args, **kwargs)
-        finally:
-            if collecting:
-                gc.enable()
-
-    return wrapped
 
 
 def _state(request, *, warn: bool = False) -> CockpitState:
@@ -72,7 +52,7 @@ def _filter_options(state: CockpitState) -> dict:
 
 
 @scoped(Scope.PORTFOLIO)
-@without_cyclic_gc
+@collector_paused()
 def cockpit_page(request):
     state = _state(request, warn=True)
     context = {
@@ -113,7 +93,7 @@ def card_json(card: cards.Card) -> dict:
 
 @scoped(Scope.PORTFOLIO)
 @without_session_renewal
-@without_cyclic_gc
+@collector_paused()
 def card_data(request, key: str):
     if key not in cards.CARDS:
         raise Http404
@@ -128,7 +108,7 @@ def card_data(request, key: str):
 
 
 @scoped(Scope.PORTFOLIO)
-@without_cyclic_gc
+@collector_paused()
 def export(request):
     fmt = request.GET.get("format", "xlsx")
     if fmt not in ("xlsx", "pdf"):

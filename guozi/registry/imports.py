@@ -15,14 +15,12 @@ enterprise.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +38,7 @@ from django.utils.translation import gettext as _
 from guozi.audit.models import AuditEvent
 from guozi.audit.services import audit_event, snapshot
 from guozi.lib import clock
+from guozi.lib.collector import collector_paused
 from guozi.lib.models import pick_language
 from guozi.lib.uscc import normalise_uscc
 
@@ -1768,20 +1767,6 @@ def _insert(model, columns: list[str], rows: list, *, prepared: bool = False) ->
             cursor.execute(insert + ", ".join([marks] * len(chunk)), list(chain(*chunk)))
 
 
-@contextmanager
-def _collector_paused():
-    """A big file keeps hundreds of thousands of row objects alive, which makes every pass of
-    the cyclic garbage collector slow, and the import makes no cycles worth collecting early.
-    Reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def snapshot_value(value):
     """A value as `audit.services.snapshot` stores it."""
     if isinstance(value, date | datetime):
@@ -1803,7 +1788,7 @@ def import_enterprises(
     """Check a file of enterprises (one row each) and, unless `dry_run` or anything is wrong,
     register and update them in one transaction, effective from `valid_from` (default today).
     `acting_user` None is the system (the command line without --user)."""
-    with _collector_paused():
+    with collector_paused():
         return EnterpriseImport(
             acting_user=acting_user,
             path=path,
@@ -2140,7 +2125,7 @@ def import_equity_links(
 ) -> ImportResult:
     """Check a file of equity links and, unless `dry_run` or anything is wrong, add them all
     in one transaction."""
-    with _collector_paused():
+    with collector_paused():
         return EquityImport(
             acting_user=acting_user, path=path, name=name, dry_run=dry_run, progress=progress
         ).run()

@@ -6,10 +6,8 @@ Thin, like every page here: read the input, find what the user may see (an enter
 outside their view is a 404), call one service or selector, render. The services check again.
 """
 
-import gc
 import io
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib import messages
@@ -24,6 +22,7 @@ from guozi.accounts.access import Scope, scoped
 from guozi.ledgers import permissions
 from guozi.ledgers.sheets import CONTENT_TYPE
 from guozi.lib import clock
+from guozi.lib.collector import collector_paused
 from guozi.lib.errors import DomainError, Forbidden
 from guozi.registry.exports import watermark
 from guozi.registry.forms import apply_domain_error
@@ -56,23 +55,9 @@ def _filters(request):
 # --- completion ------------------------------------------------------------------------------
 
 
-@contextmanager
-def _without_cyclic_gc():
-    """The completion page makes tens of thousands of small acyclic objects (figures per
-    enterprise); the cyclic collector would walk the whole process for them several times
-    per request. It runs again once the page is made."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-
-
 @scoped(Scope.PORTFOLIO)
 def completion(request):
-    with _without_cyclic_gc():
+    with collector_paused():
         return _completion(request)
 
 
